@@ -1,0 +1,120 @@
+/* Sweep cells: keys, result files (one small JSON per cell, written atomically). */
+#include "plorg_sweep.h"
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+void plorg_cell_clear(PlorgCell *c) {
+  g_free(c->image_path);
+  g_free(c->image);
+  g_free(c->config_hash);
+  g_free(c->state);
+  memset(c, 0, sizeof *c);
+}
+
+char *plorg_cell_method(const PlorgCell *c) {
+  return g_strdup_printf("%s%s", c->plorg ? "PLoRG-" : "", pl_solver_label(c->solver));
+}
+
+char *plorg_cell_key(const PlorgCell *c) {
+  char *key = g_strdup_printf("%s__%s__%s__%s__w%g", c->image, pl_task_name(c->task),
+                              pl_solver_name(c->solver), c->plorg ? "plorg" : "base", c->omega);
+  for (char *q = key; *q; q++)
+    if (!g_ascii_isalnum(*q) && *q != '_' && *q != '-' && *q != '.')
+      *q = '_';
+  return key;
+}
+
+static void add_d(JsonBuilder *b, const char *name, double v) {
+  json_builder_set_member_name(b, name);
+  if (isfinite(v))
+    json_builder_add_double_value(b, v);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void add_s(JsonBuilder *b, const char *name, const char *v) {
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, v ? v : "");
+}
+
+gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error) {
+  JsonBuilder *b = json_builder_new();
+  char *method = plorg_cell_method(c);
+  json_builder_begin_object(b);
+  add_s(b, "image", c->image);
+  add_s(b, "image_path", c->image_path);
+  add_s(b, "task", pl_task_name(c->task));
+  add_s(b, "solver", pl_solver_name(c->solver));
+  json_builder_set_member_name(b, "plorg");
+  json_builder_add_boolean_value(b, c->plorg);
+  add_s(b, "method", method);
+  add_d(b, "omega", c->omega);
+  json_builder_set_member_name(b, "steps");
+  json_builder_add_int_value(b, c->steps);
+  json_builder_set_member_name(b, "batch");
+  json_builder_add_int_value(b, c->batch);
+  add_s(b, "config_hash", c->config_hash);
+  add_s(b, "state", c->state);
+  add_d(b, "psnr", c->psnr);
+  add_d(b, "ssim", c->ssim);
+  add_d(b, "residual", c->residual);
+  add_d(b, "psnr_oracle", c->psnr_oracle);
+  add_d(b, "elapsed_s", c->elapsed_s);
+  json_builder_end_object(b);
+  JsonNode *root = json_builder_get_root(b);
+  char *text = json_to_string(root, TRUE);
+  gboolean ok = g_file_set_contents(path, text, -1, error);
+  g_free(text);
+  g_free(method);
+  json_node_unref(root);
+  g_object_unref(b);
+  return ok;
+}
+
+static double get_d(JsonObject *o, const char *name) {
+  if (!json_object_has_member(o, name))
+    return NAN;
+  JsonNode *n = json_object_get_member(o, name);
+  return JSON_NODE_HOLDS_VALUE(n) ? json_node_get_double(n) : NAN;
+}
+
+static const char *get_s(JsonObject *o, const char *name) {
+  return json_object_has_member(o, name) ? json_object_get_string_member(o, name) : NULL;
+}
+
+gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error) {
+  JsonParser *parser = json_parser_new();
+  gboolean ok = json_parser_load_from_file(parser, path, error);
+  JsonNode *root = ok ? json_parser_get_root(parser) : NULL;
+  if (ok && (!root || !JSON_NODE_HOLDS_OBJECT(root))) {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a sweep cell", path);
+    ok = FALSE;
+  }
+  if (ok) {
+    JsonObject *o = json_node_get_object(root);
+    const char *task = get_s(o, "task"), *solver = get_s(o, "solver");
+    ok = task && solver && pl_task_from_name(task, &c->task) &&
+         pl_solver_from_name(solver, &c->solver);
+    if (!ok) {
+      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: bad task or solver", path);
+    } else {
+      c->image = g_strdup(get_s(o, "image"));
+      c->image_path = g_strdup(get_s(o, "image_path"));
+      c->plorg = json_object_has_member(o, "plorg") && json_object_get_boolean_member(o, "plorg");
+      c->omega = get_d(o, "omega");
+      c->steps = (int)get_d(o, "steps");
+      c->batch = (int)get_d(o, "batch");
+      c->config_hash = g_strdup(get_s(o, "config_hash"));
+      c->state = g_strdup(get_s(o, "state"));
+      c->psnr = get_d(o, "psnr");
+      c->ssim = get_d(o, "ssim");
+      c->residual = get_d(o, "residual");
+      c->psnr_oracle = get_d(o, "psnr_oracle");
+      c->elapsed_s = get_d(o, "elapsed_s");
+      c->done = TRUE;
+    }
+  }
+  g_object_unref(parser);
+  return ok;
+}

@@ -1,0 +1,279 @@
+/* Sweep tables and plots, rebuilt from every cell file present (all shards). */
+#include "plorg_sweep.h"
+#include "pl_plot.h"
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static GArray *read_cells(const char *out, GError **error) {
+  char *dir = g_build_filename(out, "cells", NULL);
+  GArray *cells = g_array_new(FALSE, TRUE, sizeof(PlorgCell));
+  g_array_set_clear_func(cells, (GDestroyNotify)plorg_cell_clear);
+  GDir *d = g_dir_open(dir, 0, error);
+  if (!d) {
+    g_free(dir);
+    g_array_unref(cells);
+    return NULL;
+  }
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    if (!g_str_has_suffix(name, ".json"))
+      continue;
+    char *path = g_build_filename(dir, name, NULL);
+    PlorgCell c = {0};
+    GError *e = NULL;
+    if (plorg_cell_read(&c, path, &e))
+      g_array_append_val(cells, c);
+    else {
+      g_printerr("plorg sweep: skipping %s: %s\n", path, e->message);
+      g_error_free(e);
+      plorg_cell_clear(&c);
+    }
+    g_free(path);
+  }
+  g_dir_close(d);
+  g_free(dir);
+  return cells;
+}
+
+static int method_rank(const PlorgCell *c) { return (int)c->solver * 2 + (c->plorg ? 1 : 0); }
+
+static int cmp_cells(gconstpointer a, gconstpointer b) {
+  const PlorgCell *x = a, *y = b;
+  if (x->task != y->task) return (int)x->task - (int)y->task;
+  if (method_rank(x) != method_rank(y)) return method_rank(x) - method_rank(y);
+  if (x->omega != y->omega) return x->omega < y->omega ? -1 : 1;
+  return g_strcmp0(x->image, y->image);
+}
+
+static void csv_num(GString *s, double v) {
+  if (isfinite(v)) g_string_append_printf(s, ",%.6g", v);
+  else g_string_append(s, ",");
+}
+
+static gboolean write_table_csv(GArray *cells, const char *path, GError **error) {
+  GString *s = g_string_new("image,task,solver,plorg,method,omega,steps,batch,state,psnr,ssim,"
+                            "residual,psnr_oracle,elapsed_s\n");
+  for (guint k = 0; k < cells->len; k++) {
+    PlorgCell *c = &g_array_index(cells, PlorgCell, k);
+    char *m = plorg_cell_method(c);
+    g_string_append_printf(s, "%s,%s,%s,%d,%s,%g,%d,%d,%s", c->image, pl_task_name(c->task),
+                           pl_solver_name(c->solver), c->plorg ? 1 : 0, m, c->omega, c->steps,
+                           c->batch, c->state ? c->state : "");
+    csv_num(s, c->psnr);
+    csv_num(s, c->ssim);
+    csv_num(s, c->residual);
+    csv_num(s, c->psnr_oracle);
+    csv_num(s, c->elapsed_s);
+    g_string_append_c(s, '\n');
+    g_free(m);
+  }
+  gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);
+  g_string_free(s, TRUE);
+  return ok;
+}
+
+static gboolean write_table_json(GArray *cells, const char *out, const char *path, GError **error) {
+  GString *s = g_string_new("[\n");
+  for (guint k = 0; k < cells->len; k++) {
+    PlorgCell *c = &g_array_index(cells, PlorgCell, k);
+    char *key = plorg_cell_key(c);
+    char *cell_path = g_strdup_printf("%s/cells/%s.json", out, key);
+    char *text = NULL;
+    if (g_file_get_contents(cell_path, &text, NULL, NULL))
+      g_string_append_printf(s, "%s%s", g_strstrip(text), k + 1 < cells->len ? ",\n" : "\n");
+    g_free(text);
+    g_free(cell_path);
+    g_free(key);
+  }
+  g_string_append(s, "]\n");
+  gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);
+  g_string_free(s, TRUE);
+  return ok;
+}
+
+/* One group = (task, method, omega): the PSNRs of its images. */
+typedef struct {
+  PlTask task;
+  PlSolver solver;
+  gboolean plorg;
+  double omega;
+  int n, diverged;
+  double sum, sum2, min, max, resid_sum;
+  GArray *values;
+} Group;
+
+static GArray *group_cells(GArray *cells) {
+  GArray *groups = g_array_new(FALSE, TRUE, sizeof(Group));
+  for (guint k = 0; k < cells->len; k++) {
+    PlorgCell *c = &g_array_index(cells, PlorgCell, k);
+    Group *g = groups->len ? &g_array_index(groups, Group, groups->len - 1) : NULL;
+    if (!g || g->task != c->task || g->solver != c->solver || g->plorg != c->plorg ||
+        g->omega != c->omega) {
+      Group ng = {c->task, c->solver, c->plorg, c->omega, 0, 0, 0, 0, INFINITY, -INFINITY, 0,
+                  g_array_new(FALSE, FALSE, sizeof(double))};
+      g_array_append_val(groups, ng);
+      g = &g_array_index(groups, Group, groups->len - 1);
+    }
+    if (!g_strcmp0(c->state, "diverged"))
+      g->diverged++;
+    if (!isfinite(c->psnr))
+      continue;
+    g->n++;
+    g->sum += c->psnr;
+    g->sum2 += c->psnr * c->psnr;
+    g->min = MIN(g->min, c->psnr);
+    g->max = MAX(g->max, c->psnr);
+    g->resid_sum += c->residual;
+    g_array_append_val(g->values, c->psnr);
+  }
+  return groups;
+}
+
+static double group_mean(const Group *g) { return g->n ? g->sum / g->n : NAN; }
+static double group_std(const Group *g) {
+  if (g->n < 2) return 0.0;
+  double m = group_mean(g);
+  return sqrt(MAX(0.0, (g->sum2 - g->n * m * m) / (g->n - 1)));
+}
+
+static char *method_label(PlSolver s, gboolean plorg) {
+  return g_strdup_printf("%s%s", plorg ? "PLoRG-" : "", pl_solver_label(s));
+}
+
+static gboolean write_summary(GArray *groups, const char *path, gboolean quiet, GError **error) {
+  GString *csv = g_string_new("task,method,omega,n,psnr_mean,psnr_std,psnr_min,psnr_max,"
+                              "residual_mean,diverged\n");
+  if (!quiet)
+    printf("\n| task | method | step size | n | PSNR mean ± std (dB) | min | max | diverged |\n"
+           "|---|---|---|---|---|---|---|---|\n");
+  for (guint k = 0; k < groups->len; k++) {
+    Group *g = &g_array_index(groups, Group, k);
+    char *m = method_label(g->solver, g->plorg);
+    g_string_append_printf(csv, "%s,%s,%g,%d,%.4f,%.4f,%.4f,%.4f,%.6g,%d\n", pl_task_name(g->task),
+                           m, g->omega, g->n, group_mean(g), group_std(g), g->min, g->max,
+                           g->n ? g->resid_sum / g->n : NAN, g->diverged);
+    if (!quiet)
+      printf("| %s | %s | %g | %d | %.2f ± %.2f | %.2f | %.2f | %d |\n", pl_task_name(g->task), m,
+             g->omega, g->n, group_mean(g), group_std(g), g->min, g->max, g->diverged);
+    g_free(m);
+  }
+  gboolean ok = g_file_set_contents(path, csv->str, (gssize)csv->len, error);
+  g_string_free(csv, TRUE);
+  return ok;
+}
+
+/* Robustness plot: one panel per task, one line per method, PSNR vs step size. */
+static gboolean plot_robustness(GArray *groups, const char *out, GError **error) {
+  GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+  GArray *panels = g_array_new(FALSE, TRUE, sizeof(PlPlotPanel));
+  guint k = 0;
+  while (k < groups->len) {
+    PlTask task = g_array_index(groups, Group, k).task;
+    GArray *series = g_array_new(FALSE, TRUE, sizeof(PlPlotSeries));
+    while (k < groups->len && g_array_index(groups, Group, k).task == task) {
+      Group *g0 = &g_array_index(groups, Group, k);
+      guint end = k;
+      while (end < groups->len && g_array_index(groups, Group, end).task == task &&
+             g_array_index(groups, Group, end).solver == g0->solver &&
+             g_array_index(groups, Group, end).plorg == g0->plorg)
+        end++;
+      int n = (int)(end - k);
+      double *x = g_new(double, n), *y = g_new(double, n), *lo = g_new(double, n),
+             *hi = g_new(double, n);
+      for (int j = 0; j < n; j++) {
+        Group *g = &g_array_index(groups, Group, k + j);
+        x[j] = g->omega;
+        y[j] = group_mean(g);
+        lo[j] = y[j] - group_std(g);
+        hi[j] = y[j] + group_std(g);
+      }
+      char *label = method_label(g0->solver, g0->plorg);
+      g_ptr_array_add(owned, x);
+      g_ptr_array_add(owned, y);
+      g_ptr_array_add(owned, lo);
+      g_ptr_array_add(owned, hi);
+      g_ptr_array_add(owned, label);
+      PlPlotSeries se = {label, n, x, y, lo, hi};
+      g_array_append_val(series, se);
+      k = end;
+    }
+    char *title = g_strdup(pl_task_label(task));
+    g_ptr_array_add(owned, title);
+    PlPlotPanel p = {title, (const PlPlotSeries *)series->data, (int)series->len};
+    g_ptr_array_add(owned, g_array_free(series, FALSE));
+    g_array_append_val(panels, p);
+  }
+  PlPlotLabels labels = {"Robustness to the measurement step size", "step size (omega)",
+                         "PSNR (dB)", TRUE, "mean over images, band = ± 1 std; made by plorg sweep"};
+  gboolean ok = TRUE;
+  const char *ext[] = {"png", "svg"};
+  for (int e = 0; e < 2 && ok; e++) {
+    char *path = g_strdup_printf("%s/robustness.%s", out, ext[e]);
+    ok = pl_plot_line_panels(path, &labels, (PlPlotPanel *)panels->data, (int)panels->len, error);
+    g_free(path);
+  }
+  g_array_unref(panels);
+  g_ptr_array_unref(owned);
+  return ok;
+}
+
+/* PSNR histogram per method, over all tasks, step sizes and images. */
+static gboolean plot_histograms(GArray *cells, const char *out, GError **error) {
+  GArray *hists = g_array_new(FALSE, TRUE, sizeof(PlPlotHistogram));
+  GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+  for (int m = 0; m < PL_SOLVER_COUNT * 2; m++) {
+    GArray *v = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint k = 0; k < cells->len; k++) {
+      PlorgCell *c = &g_array_index(cells, PlorgCell, k);
+      if (method_rank(c) == m && isfinite(c->psnr))
+        g_array_append_val(v, c->psnr);
+    }
+    if (v->len == 0) {
+      g_array_unref(v);
+      continue;
+    }
+    char *label = method_label((PlSolver)(m / 2), m % 2);
+    g_ptr_array_add(owned, label);
+    PlPlotHistogram h = {label, (int)v->len, (double *)v->data};
+    g_ptr_array_add(owned, g_array_free(v, FALSE));
+    g_array_append_val(hists, h);
+  }
+  PlPlotLabels labels = {"PSNR per method", "PSNR (dB)", "images", FALSE,
+                         "all tasks and step sizes of the sweep"};
+  gboolean ok = TRUE;
+  const char *ext[] = {"png", "svg"};
+  for (int e = 0; e < 2 && ok; e++) {
+    char *path = g_strdup_printf("%s/psnr_hist.%s", out, ext[e]);
+    ok = pl_plot_histograms(path, &labels, (PlPlotHistogram *)hists->data, (int)hists->len, 20,
+                            0, 0, error);
+    g_free(path);
+  }
+  g_array_unref(hists);
+  g_ptr_array_unref(owned);
+  return ok;
+}
+
+gboolean plorg_sweep_tables(const char *out, gboolean plots, gboolean quiet, GError **error) {
+  GArray *cells = read_cells(out, error);
+  if (!cells)
+    return FALSE;
+  g_array_sort(cells, cmp_cells);
+  char *csv = g_build_filename(out, "table.csv", NULL);
+  char *json = g_build_filename(out, "table.json", NULL);
+  char *summary = g_build_filename(out, "summary.csv", NULL);
+  GArray *groups = group_cells(cells);
+  gboolean ok = write_table_csv(cells, csv, error) && write_table_json(cells, out, json, error) &&
+                write_summary(groups, summary, quiet, error);
+  if (ok && plots && cells->len > 0)
+    ok = plot_robustness(groups, out, error) && plot_histograms(cells, out, error);
+  for (guint k = 0; k < groups->len; k++)
+    g_array_unref(g_array_index(groups, Group, k).values);
+  g_array_unref(groups);
+  g_array_unref(cells);
+  g_free(csv);
+  g_free(json);
+  g_free(summary);
+  return ok;
+}
