@@ -3,6 +3,7 @@
  * The shim owns every torch object; C sees opaque handles and float buffers only.
  * Every entry point returns a PlShimStatus and, on failure, leaves a message for the
  * calling thread, readable with plshim_last_error(). No C++ exception crosses this API.
+ * A call whose outputs contain NaN/Inf still writes them and returns PLSHIM_ERR_NONFINITE.
  *
  * Buffers are contiguous float32, NCHW, batch first. Latents z are in *diffusion* units
  * (the autoencoder's latent times the manifest's scale_factor); images x are in [-1,1].

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <torch/cuda.h>
 
+#include <cstring>
 #include <memory>
 
 namespace plshim {
@@ -232,11 +233,10 @@ const char *plshim_model_device(const PlShimModel *m) { return m ? m->device_des
 int plshim_model_uses_cuda(const PlShimModel *m) { return m && m->device.is_cuda() ? 1 : 0; }
 
 int64_t plshim_model_param_count(const PlShimModel *m, const char *module) {
-  if (!m || !module) return -1;
-  const std::string s(module);
-  if (s == "unet") return m->n_unet;
-  if (s == "encoder") return m->n_encoder;
-  if (s == "decoder") return m->n_decoder;
+  if (!m || !module) return -1;  // strcmp, not std::string: nothing here may throw
+  if (!std::strcmp(module, "unet")) return m->n_unet;
+  if (!std::strcmp(module, "encoder")) return m->n_encoder;
+  if (!std::strcmp(module, "decoder")) return m->n_decoder;
   return -1;
 }
 

@@ -12,6 +12,7 @@ struct _PlApplication {
   guint load_generation;
   PlShimDevice device;
   PlPresets *presets;
+  PlLpipsMetric *lpips;
   char *opt_model;
   int opt_measure;
   gboolean opt_presentation;
@@ -105,6 +106,7 @@ const char *pl_application_get_model_error(PlApplication *self) { return self->m
 gboolean pl_application_is_loading(PlApplication *self) { return self->loading > 0; }
 PlShimDevice pl_application_get_device(PlApplication *self) { return self->device; }
 PlPresets *pl_application_get_presets(PlApplication *self) { return self->presets; }
+PlLpipsMetric *pl_application_get_lpips(PlApplication *self) { return self->lpips; }
 
 void pl_application_stop_runs(PlApplication *self) {
   for (GList *l = gtk_application_get_windows(GTK_APPLICATION(self)); l; l = l->next)
@@ -133,6 +135,33 @@ static void act_load_model(GSimpleAction *a, GVariant *p, gpointer data) {
       GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Load", "_Cancel");
   g_signal_connect(chooser, "response", G_CALLBACK(on_model_folder), self);
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
+static void on_lpips_folder(GtkNativeDialog *dialog, int response, PlApplication *self) {
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    g_autofree char *path = file ? g_file_get_path(file) : NULL;
+    if (path)
+      pl_lpips_metric_load(self->lpips, path);
+  }
+  g_object_unref(dialog);
+}
+
+static void act_load_lpips(GSimpleAction *a, GVariant *p, gpointer data) {
+  (void)a;
+  (void)p;
+  PlApplication *self = data;
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new(
+      "Load LPIPS Network (folder from models/export_lpips.py)",
+      gtk_application_get_active_window(GTK_APPLICATION(self)),
+      GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, "_Load", "_Cancel");
+  g_signal_connect(chooser, "response", G_CALLBACK(on_lpips_folder), self);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
+static void act_load_lpips_dir(GSimpleAction *a, GVariant *p, gpointer data) {
+  (void)a;
+  pl_lpips_metric_load(PL_APPLICATION(data)->lpips, g_variant_get_string(p, NULL));
 }
 
 static void act_load_model_dir(GSimpleAction *a, GVariant *p, gpointer data) {
@@ -164,6 +193,8 @@ static void act_quit(GSimpleAction *a, GVariant *p, gpointer data) {
 static const GActionEntry app_actions[] = {
     {"load-model", act_load_model, NULL, NULL, NULL, {0}},
     {"load-model-dir", act_load_model_dir, "s", NULL, NULL, {0}},
+    {"load-lpips", act_load_lpips, NULL, NULL, NULL, {0}},
+    {"load-lpips-dir", act_load_lpips_dir, "s", NULL, NULL, {0}},
     {"about", act_about, NULL, NULL, NULL, {0}},
     {"quit", act_quit, NULL, NULL, NULL, {0}},
 };
@@ -188,6 +219,10 @@ static const struct {
     {"win.show-single", {"<Alt>1", NULL}},
     {"win.show-compare", {"<Alt>2", NULL}},
     {"win.dismiss-error", {"<Control>w", NULL}},
+    {"win.nudge-tau(0.01)", {"<Alt>Up", NULL}},
+    {"win.nudge-tau(-0.01)", {"<Alt>Down", NULL}},
+    {"win.scale-omega(2.0)", {"<Alt>Right", NULL}},
+    {"win.scale-omega(0.5)", {"<Alt>Left", NULL}},
 };
 
 /* --- GApplication --- */
@@ -212,6 +247,9 @@ static void pl_application_startup(GApplication *app) {
   }
   pl_application_load_model(self, self->opt_model ? self->opt_model : pl_paths_model_dir(),
                             PLSHIM_DEVICE_AUTO);
+  const char *lpips = g_getenv("PLORG_LPIPS_DIR");
+  if (lpips && *lpips)
+    pl_lpips_metric_load(self->lpips, lpips);
 }
 
 static PlWindow *ensure_window(PlApplication *self) {
@@ -272,6 +310,7 @@ static void pl_application_finalize(GObject *object) {
   if (self->model)
     pl_model_unref(self->model);
   g_clear_object(&self->presets);
+  g_clear_object(&self->lpips);
   g_clear_object(&self->cancellable);
   g_free(self->opt_model);
   g_free(self->model_error);
@@ -308,6 +347,7 @@ static const GOptionEntry options[] = {
 
 static void pl_application_init(PlApplication *self) {
   self->presets = pl_presets_new(NULL);
+  self->lpips = pl_lpips_metric_new();
   self->cancellable = g_cancellable_new();
   g_application_add_main_option_entries(G_APPLICATION(self), options);
 }

@@ -1,7 +1,8 @@
 /* PlApplication: app-wide actions and accelerators, the loaded model (loaded in a
  * thread; the previous model stays in use until a new one has loaded), the presets.
  *
- * Actions: app.load-model (folder chooser), app.load-model-dir(s), app.about, app.quit.
+ * Actions: app.load-model (folder chooser), app.load-model-dir(s), app.load-lpips (folder
+ * chooser), app.load-lpips-dir(s), app.about, app.quit.
  * Signals: "model-loading" (folder), "model-changed", "model-failed" (message).
  * Command line: [FILE] --model DIR --presentation --measure STEPS.
  */
@@ -9,6 +10,7 @@
 #include <gtk/gtk.h>
 #include "pl_model.h"
 #include "pl_presets.h"
+#include "pl_lpips_metric.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +26,8 @@ const char *pl_application_get_model_error(PlApplication *self);
 void pl_application_load_model(PlApplication *self, const char *dir, PlShimDevice device);
 PlShimDevice pl_application_get_device(PlApplication *self);
 PlPresets *pl_application_get_presets(PlApplication *self);
+/* LPIPS network ($PLORG_LPIPS_DIR at start, or app.load-lpips / app.load-lpips-dir(s)). */
+PlLpipsMetric *pl_application_get_lpips(PlApplication *self);
 /* Cancel and join every run of every window (shutdown). */
 void pl_application_stop_runs(PlApplication *self);
 

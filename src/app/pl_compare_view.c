@@ -20,6 +20,9 @@ struct _PlCompareView {
   PlImageView *split_view;
   PlSeriesPlot *residual_plot, *rank_plot, *grad_plot;
   GPtrArray *entries;   /* Entry* */
+  GtkLabel *lpips_label;
+  PlLpipsMetric *lpips;
+  GCancellable *cancellable;
   PlImage *ground_truth, *measurement;
   char *title;
 };
@@ -87,6 +90,19 @@ static void on_step(PlRunController *ctl, int index, gboolean new_preview, Entry
   }
 }
 
+/* The card outlives nothing: the task holds a ref on it while LPIPS runs. */
+static void lpips_done(GObject *source, GAsyncResult *res, gpointer data) {
+  PlRunCard *card = data;
+  GError *error = NULL;
+  double d = pl_lpips_metric_distance_finish(PL_LPIPS_METRIC(source), res, &error);
+  if (!error) {
+    g_autofree char *text = g_strdup_printf("%s · LPIPS %.4f", pl_run_card_get_metrics(card), d);
+    pl_run_card_set_metrics(card, text);
+  }
+  g_clear_error(&error);
+  g_object_unref(card);
+}
+
 static void on_finished(PlRunController *ctl, int state, Entry *e) {
   PlCompareView *self = view_of(e);
   PlRun *run = pl_run_controller_get_run(ctl);
@@ -105,6 +121,9 @@ static void on_finished(PlRunController *ctl, int state, Entry *e) {
                                           pl_run_current_step(run));
   pl_run_card_set_metrics(e->card, metrics);
   pl_run_card_set_progress(e->card, 1.0, text);
+  if (self->lpips && pl_lpips_metric_is_loaded(self->lpips) && self->ground_truth && e->result)
+    pl_lpips_metric_distance_async(self->lpips, e->result, self->ground_truth, self->cancellable,
+                                   lpips_done, g_object_ref(e->card));
   update_split(self);
   if (pl_compare_view_all_finished(self))
     g_signal_emit(self, signals[SIGNAL_ALL_FINISHED], 0);
@@ -184,6 +203,22 @@ const char *pl_compare_view_get_metrics(PlCompareView *self, guint i) {
   return i < self->entries->len ? pl_run_card_get_metrics(((Entry *)self->entries->pdata[i])->card) : "";
 }
 
+static void update_lpips_note(PlCompareView *self) {
+  const char *name = self->lpips ? pl_lpips_metric_get_name(self->lpips) : NULL;
+  g_autofree char *text = name ? g_strdup_printf("PSNR/SSIM/LPIPS (%s) vs ground truth", name)
+                               : g_strdup("PSNR/SSIM vs ground truth · LPIPS n/a (no network loaded)");
+  gtk_label_set_text(self->lpips_label, text);
+}
+
+void pl_compare_view_set_lpips(PlCompareView *self, PlLpipsMetric *lpips) {
+  if (self->lpips)
+    g_signal_handlers_disconnect_by_data(self->lpips, self);
+  g_set_object(&self->lpips, lpips);
+  if (lpips)
+    g_signal_connect_swapped(lpips, "changed", G_CALLBACK(update_lpips_note), self);
+  update_lpips_note(self);
+}
+
 void pl_compare_view_set_font_scale(PlCompareView *self, double scale) {
   pl_series_plot_set_font_scale(self->residual_plot, scale);
   pl_series_plot_set_font_scale(self->rank_plot, scale);
@@ -191,15 +226,20 @@ void pl_compare_view_set_font_scale(PlCompareView *self, double scale) {
   pl_image_view_set_font_scale(self->split_view, scale);
 }
 
-/* The residual plot, recorded on the main thread, replayed by the figure (any thread). */
-static void draw_recording(cairo_t *cr, int width, int height, gpointer data) {
-  cairo_surface_t *rec = data;
-  cairo_rectangle_t ext;
-  if (!cairo_recording_surface_get_extents(rec, &ext))
-    return;
+/* The residual plot, drawn on the main thread (it reads the widget) into a picture at
+ * PLOT_SCALE times the panel size, painted by the figure on any thread. (A recording
+ * surface would stay vector, but cairo 1.16 leaks recording sources in SVG/PDF.) */
+#define PLOT_W 384
+#define PLOT_H 256
+#define PLOT_SCALE 3
+
+static void draw_plot_picture(cairo_t *cr, int width, int height, gpointer data) {
+  cairo_surface_t *pic = data;
   cairo_save(cr);
-  cairo_scale(cr, width / ext.width, height / ext.height);
-  cairo_set_source_surface(cr, rec, 0, 0);
+  cairo_scale(cr, (double)width / cairo_image_surface_get_width(pic),
+              (double)height / cairo_image_surface_get_height(pic));
+  cairo_set_source_surface(cr, pic, 0, 0);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
   cairo_paint(cr);
   cairo_restore(cr);
 }
@@ -219,13 +259,16 @@ PlFigure *pl_compare_view_build_figure(PlCompareView *self) {
                           pl_run_card_get_metrics(e->card));
   }
   if (self->entries->len > 0) {
-    cairo_rectangle_t ext = {0, 0, 384, 256};
-    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
-    cairo_t *cr = cairo_create(rec);
-    pl_series_plot_draw(self->residual_plot, cr, (int)ext.width, (int)ext.height);
+    cairo_surface_t *pic = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, PLOT_W * PLOT_SCALE,
+                                                      PLOT_H * PLOT_SCALE);
+    cairo_t *cr = cairo_create(pic);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, PLOT_SCALE, PLOT_SCALE);
+    pl_series_plot_draw(self->residual_plot, cr, PLOT_W, PLOT_H);
     cairo_destroy(cr);
-    pl_figure_add_drawing(fig, draw_recording, rec, (GDestroyNotify)cairo_surface_destroy, 1.5,
-                          "Residual per step", NULL);
+    pl_figure_add_drawing(fig, draw_plot_picture, pic, (GDestroyNotify)cairo_surface_destroy,
+                          (double)PLOT_W / PLOT_H, "Residual per step", NULL);
   }
   return fig;
 }
@@ -234,6 +277,10 @@ static void pl_compare_view_dispose(GObject *object) {
   PlCompareView *self = PL_COMPARE_VIEW(object);
   if (self->entries)
     g_ptr_array_set_size(self->entries, 0);
+  g_cancellable_cancel(self->cancellable);
+  if (self->lpips)
+    g_signal_handlers_disconnect_by_data(self->lpips, self);
+  g_clear_object(&self->lpips);
   gtk_widget_dispose_template(GTK_WIDGET(self), PL_TYPE_COMPARE_VIEW);
   G_OBJECT_CLASS(pl_compare_view_parent_class)->dispose(object);
 }
@@ -241,6 +288,7 @@ static void pl_compare_view_dispose(GObject *object) {
 static void pl_compare_view_finalize(GObject *object) {
   PlCompareView *self = PL_COMPARE_VIEW(object);
   g_ptr_array_unref(self->entries);
+  g_clear_object(&self->cancellable);
   pl_image_free(self->ground_truth);
   pl_image_free(self->measurement);
   g_free(self->title);
@@ -261,6 +309,7 @@ static void pl_compare_view_class_init(PlCompareViewClass *klass) {
   gtk_widget_class_set_template_from_resource(wc, "/org/plorg/Studio/pl-compare-view.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PlCompareView, name)
   BIND(title_label);
+  BIND(lpips_label);
   BIND(cards_box);
   BIND(gt_card);
   BIND(y_card);
@@ -274,6 +323,7 @@ static void pl_compare_view_class_init(PlCompareViewClass *klass) {
 static void pl_compare_view_init(PlCompareView *self) {
   gtk_widget_init_template(GTK_WIDGET(self));
   self->entries = g_ptr_array_new_with_free_func(entry_free);
+  self->cancellable = g_cancellable_new();
   pl_run_card_set_title(self->gt_card, "Ground truth");
   pl_run_card_set_title(self->y_card, "Measurement y");
   self->title = g_strdup("Compare");

@@ -6,6 +6,7 @@
 #include <gtk/gtk.h>
 #include "pl_run_controller.h"
 #include "pl_figure.h"
+#include "pl_lpips_metric.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,8 @@ gboolean pl_compare_view_all_finished(PlCompareView *self);
 /* Metrics line shown under run i ("" while running). */
 const char *pl_compare_view_get_metrics(PlCompareView *self, guint i);
 void pl_compare_view_set_font_scale(PlCompareView *self, double scale);
+/* LPIPS of each result against the ground truth when a network is loaded. */
+void pl_compare_view_set_lpips(PlCompareView *self, PlLpipsMetric *lpips);
 
 /* The figure "ground truth | measurement | run ... | residual curves", labelled, with
  * metrics; plain data, safe to save from a worker thread. */

@@ -175,26 +175,40 @@ void pl_export_widget_async(GtkWidget *widget, const char *path, const char *con
     job_free(j);
     return;
   }
-  /* Drawing a render node uses the widgets' fonts: done here, on the main thread. */
+  /* Drawing a render node uses the widgets' fonts: done here, on the main thread. The view
+   * is what is on screen, so it is a picture: SVG/PDF get it at twice the resolution.
+   * (Render nodes hold recording surfaces; cairo 1.16 leaks when those are painted into
+   * SVG/PDF surfaces directly. Vector figures come from export-figure.) */
   PlFigureFormat fmt = pl_figure_format_from_path(path);
-  GByteArray *buf = g_byte_array_new();
-  cairo_surface_t *surface =
-      fmt == PL_FIGURE_FORMAT_SVG   ? cairo_svg_surface_create_for_stream(append_bytes, buf, w, h)
-      : fmt == PL_FIGURE_FORMAT_PDF ? cairo_pdf_surface_create_for_stream(append_bytes, buf, w, h)
-                                    : cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-  if (fmt == PL_FIGURE_FORMAT_PDF) {
-    for (guint i = 0; keys && keys[i] && values && values[i]; i++)
-      if (g_str_equal(keys[i], "plorg-params"))
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_KEYWORDS, values[i]);
-    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "PLoRG Studio");
-  }
-  cairo_t *cr = cairo_create(surface);
+  gboolean vector = fmt == PL_FIGURE_FORMAT_SVG || fmt == PL_FIGURE_FORMAT_PDF;
+  int k = vector ? 2 : 1;
+  cairo_surface_t *picture = cairo_image_surface_create(CAIRO_FORMAT_RGB24, k * w, k * h);
+  cairo_t *cr = cairo_create(picture);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
+  cairo_scale(cr, k, k);
   gsk_render_node_draw(node, cr);
   cairo_destroy(cr);
   gsk_render_node_unref(node);
-  if (fmt == PL_FIGURE_FORMAT_SVG || fmt == PL_FIGURE_FORMAT_PDF) {
+  GByteArray *buf = g_byte_array_new();
+  cairo_surface_t *surface = picture;
+  if (vector) {
+    surface = fmt == PL_FIGURE_FORMAT_SVG ? cairo_svg_surface_create_for_stream(append_bytes, buf, w, h)
+                                          : cairo_pdf_surface_create_for_stream(append_bytes, buf, w, h);
+    if (fmt == PL_FIGURE_FORMAT_PDF) {
+      for (guint i = 0; keys && keys[i] && values && values[i]; i++)
+        if (g_str_equal(keys[i], "plorg-params"))
+          cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_KEYWORDS, values[i]);
+      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "PLoRG Studio");
+    }
+    cr = cairo_create(surface);
+    cairo_scale(cr, 1.0 / k, 1.0 / k);
+    cairo_set_source_surface(cr, picture, 0, 0);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    cairo_surface_destroy(picture);
+  }
+  if (vector) {
     cairo_surface_finish(surface);
     if (fmt == PL_FIGURE_FORMAT_SVG) {
       j->vector = svg_with_desc(buf, j);

@@ -16,6 +16,8 @@ struct _PlLiveView {
   PlRunController *ctl;
   guint consumed;            /* points already given to the plots */
   PlStallMeter *meter;
+  PlLpipsMetric *lpips;
+  double lpips_value;        /* of the shown result, NaN = none */
   PlImage *ground_truth;
   PlImage *x0_image;         /* what x0_view shows, for export */
 
@@ -27,6 +29,9 @@ struct _PlLiveView {
 };
 
 G_DEFINE_FINAL_TYPE(PlLiveView, pl_live_view, GTK_TYPE_BOX)
+
+/* What a first-time user sees before any run. */
+#define IDLE_HINT "Not running · press Run (F5), or Presets ▸ “PSLD vs PLoRG-PSLD, large step (box)”"
 
 static void set_x0_image(PlLiveView *self, PlImage *img /* owned */) {
   pl_image_free(self->x0_image);
@@ -125,6 +130,8 @@ static void on_step(PlRunController *ctl, int index, gboolean new_preview, PlLiv
 }
 
 static void show_metrics(PlLiveView *self) {
+  if (!self->ctl)
+    return;
   PlRun *run = pl_run_controller_get_run(self->ctl);
   double psnr = pl_run_psnr(run, 0), ssim = pl_run_ssim(run, 0), res = pl_run_residual(run, 0);
   GString *s = g_string_new(NULL);
@@ -134,11 +141,36 @@ static void show_metrics(PlLiveView *self) {
     g_string_append(s, "PSNR ∞ · ");
   else
     g_string_append(s, "no ground truth · ");
-  g_string_append(s, "LPIPS n/a (no LPIPS network)");
+  if (isfinite(self->lpips_value))
+    g_string_append_printf(s, "LPIPS %.4f (%s)", self->lpips_value, pl_lpips_metric_get_name(self->lpips));
+  else if (self->lpips && pl_lpips_metric_is_loaded(self->lpips))
+    g_string_append(s, "LPIPS …");
+  else
+    g_string_append(s, "LPIPS n/a (no LPIPS network loaded)");
   if (isfinite(res))
     g_string_append_printf(s, " · residual %.4g", res);
   gtk_label_set_text(self->metrics_label, s->str);
   g_string_free(s, TRUE);
+}
+
+static void lpips_done(GObject *source, GAsyncResult *res, gpointer data) {
+  GError *error = NULL;
+  double d = pl_lpips_metric_distance_finish(PL_LPIPS_METRIC(source), res, &error);
+  if (error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_error_free(error);
+    return;
+  }
+  PlLiveView *self = data;
+  g_clear_error(&error);
+  self->lpips_value = d;
+  show_metrics(self);
+}
+
+static void compute_lpips(PlLiveView *self, const PlImage *result) {
+  self->lpips_value = NAN;
+  if (self->lpips && pl_lpips_metric_is_loaded(self->lpips) && self->ground_truth && result)
+    pl_lpips_metric_distance_async(self->lpips, result, self->ground_truth, self->cancellable,
+                                   lpips_done, self);
 }
 
 static void on_finished(PlRunController *ctl, int state, PlLiveView *self) {
@@ -153,6 +185,8 @@ static void on_finished(PlRunController *ctl, int state, PlLiveView *self) {
       if (result)
         set_x0_image(self, result);
     }
+    g_autoptr(PlImage) result = pl_run_result(run, 0);
+    compute_lpips(self, result);
     show_metrics(self);
   }
   sync_timeline(self);
@@ -170,11 +204,12 @@ void pl_live_view_set_controller(PlLiveView *self, PlRunController *ctl) {
   self->decode_wanted = -1;
   self->scrub_index = -1;
   self->consumed = 0;
+  self->lpips_value = NAN;
   gtk_label_set_text(self->metrics_label, "");
   gtk_label_set_text(self->timings_label, "");
   gtk_label_set_text(self->eta_label, "");
   gtk_progress_bar_set_fraction(self->progress, 0);
-  gtk_progress_bar_set_text(self->progress, ctl ? "starting…" : "Not running");
+  gtk_progress_bar_set_text(self->progress, ctl ? "starting…" : IDLE_HINT);
   pl_image_view_set_image(self->zt_view, NULL);
   set_x0_image(self, NULL);
   if (ctl) {
@@ -213,6 +248,14 @@ void pl_live_view_set_stall_meter(PlLiveView *self, PlStallMeter *meter) {
   g_set_object(&self->meter, meter);
 }
 
+void pl_live_view_set_lpips(PlLiveView *self, PlLpipsMetric *lpips) {
+  g_set_object(&self->lpips, lpips);
+}
+
+const char *pl_live_view_get_metrics_text(PlLiveView *self) {
+  return gtk_label_get_text(self->metrics_label);
+}
+
 void pl_live_view_set_font_scale(PlLiveView *self, double scale) {
   pl_image_view_set_font_scale(self->measurement_view, scale);
   pl_image_view_set_font_scale(self->x0_view, scale);
@@ -234,12 +277,38 @@ void pl_live_view_refresh_state(PlLiveView *self) {
 typedef struct {
   int index;
   PlImage *image;
+  PlImage *zt;
 } DecodeJob;
 
 static void decode_job_free(gpointer data) {
   DecodeJob *j = data;
   pl_image_free(j->image);
+  pl_image_free(j->zt);
   g_free(j);
+}
+
+/* A kept latent (sample 0) as a picture: each channel stretched to [0,1] on its own, the
+ * way the run's own z_t previews look. First three channels as RGB. */
+static PlImage *latent_image(PlRun *run, int index) {
+  const float *z = pl_run_history_latent(run, index);
+  int c = 0, h = 0, w = 0;
+  pl_model_latent_shape(pl_run_model(run), &c, &h, &w);
+  if (!z || c < 1)
+    return NULL;
+  int shown = c >= 3 ? 3 : 1;
+  PlImage *img = pl_image_new(shown, h, w);
+  for (int ch = 0; ch < shown; ch++) {
+    const float *src = z + (size_t)ch * h * w;
+    float lo = src[0], hi = src[0];
+    for (int i = 1; i < h * w; i++) {
+      lo = MIN(lo, src[i]);
+      hi = MAX(hi, src[i]);
+    }
+    float *dst = pl_image_plane(img, ch);
+    for (int i = 0; i < h * w; i++)
+      dst[i] = hi > lo ? (src[i] - lo) / (hi - lo) : 0.5f;
+  }
+  return img;
 }
 
 static void decode_thread(GTask *task, gpointer source, gpointer data, GCancellable *c) {
@@ -249,6 +318,7 @@ static void decode_thread(GTask *task, gpointer source, gpointer data, GCancella
   PlRun *run = g_object_get_data(G_OBJECT(task), "run");
   GError *error = NULL;
   j->image = pl_run_history_decode(run, j->index, 0, &error);
+  j->zt = latent_image(run, j->index);
   if (!j->image)
     g_task_return_error(task, error);
   else
@@ -268,8 +338,10 @@ static void decode_done(GObject *source, GAsyncResult *res, gpointer data) {
     return;
   }
   self->decoding = FALSE;
-  if (ok && j->index == self->scrub_index)
+  if (ok && j->index == self->scrub_index) {
     set_x0_image(self, g_steal_pointer(&j->image));
+    pl_image_view_set_image(self->zt_view, j->zt);
+  }
   else if (!ok) {
     gtk_label_set_text(self->metrics_label, error->message);
     g_error_free(error);
@@ -373,6 +445,7 @@ static void pl_live_view_dispose(GObject *object) {
     g_clear_object(&self->ctl);
   }
   g_clear_object(&self->meter);
+  g_clear_object(&self->lpips);
   gtk_widget_dispose_template(GTK_WIDGET(self), PL_TYPE_LIVE_VIEW);
   G_OBJECT_CLASS(pl_live_view_parent_class)->dispose(object);
 }
@@ -411,8 +484,10 @@ static void pl_live_view_class_init(PlLiveViewClass *klass) {
 
 static void pl_live_view_init(PlLiveView *self) {
   gtk_widget_init_template(GTK_WIDGET(self));
+  gtk_progress_bar_set_text(self->progress, IDLE_HINT);
   self->scrub_index = -1;
   self->decode_wanted = -1;
+  self->lpips_value = NAN;
   self->cancellable = g_cancellable_new();
   g_signal_connect(self->timeline_scale, "value-changed", G_CALLBACK(on_timeline_moved), self);
   g_signal_connect(self->plots, "step-activated", G_CALLBACK(on_plot_step), self);

@@ -7,6 +7,7 @@
 #include "pl_run_plots.h"
 #include "pl_image_view.h"
 #include "pl_stall_meter.h"
+#include "pl_lpips_metric.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,9 @@ PlRunController *pl_live_view_get_controller(PlLiveView *self);
 void pl_live_view_set_ground_truth(PlLiveView *self, const PlImage *img);
 void pl_live_view_set_measurement(PlLiveView *self, const PlImage *img);
 void pl_live_view_set_stall_meter(PlLiveView *self, PlStallMeter *meter);
+/* LPIPS against the ground truth when a network is loaded (else the view says n/a). */
+void pl_live_view_set_lpips(PlLiveView *self, PlLpipsMetric *lpips);
+const char *pl_live_view_get_metrics_text(PlLiveView *self);
 void pl_live_view_set_font_scale(PlLiveView *self, double scale);
 /* Re-read the run state (after pause/resume) to enable or disable the scrubber. */
 void pl_live_view_refresh_state(PlLiveView *self);

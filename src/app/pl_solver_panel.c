@@ -119,8 +119,11 @@ static void on_solver_changed(PlSolverPanel *self) {
 static void on_steps_changed(PlSolverPanel *self) {
   if (self->updating)
     return;
+  int from = self->base.steps;
   pl_solver_panel_get_params(self, &self->base);
-  pl_presets_scale_steps(&self->base, gtk_spin_button_get_value_as_int(self->steps_spin));
+  int steps = self->base.steps;
+  self->base.steps = from;   /* scale ReSample's event spacing from the old length */
+  pl_presets_scale_steps(&self->base, steps);
   self->updating = TRUE;
   gtk_spin_button_set_value(self->event_spin, self->base.resample.event_every);
   self->updating = FALSE;

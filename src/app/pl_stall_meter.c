@@ -1,13 +1,16 @@
 /* PlStallMeter: gap and latency samples, percentiles on demand. */
 #include "pl_stall_meter.h"
 #include <math.h>
+#include <time.h>
 
 struct _PlStallMeter {
   GObject parent_instance;
   guint timeout_id;
-  gint64 last_us;
+  gint64 last_us, last_cpu_us;
+  GArray *busy_ms;       /* double: main-thread CPU time between two ticks */
   GArray *gaps_ms;       /* double */
-  GArray *latencies_ms;  /* double */
+  GArray *latencies_ms;  /* double: report -> painted */
+  GArray *handoff_ms;    /* double: report -> image set on the main thread */
   GArray *pending_us;    /* gint64: previews set, not yet painted */
   GdkFrameClock *clock;  /* weak: the clock whose after-paint we listen to */
   gulong paint_handler;
@@ -15,11 +18,23 @@ struct _PlStallMeter {
 
 G_DEFINE_FINAL_TYPE(PlStallMeter, pl_stall_meter, G_TYPE_OBJECT)
 
+/* CPU time of the calling (main) thread: a long gap with little CPU time is the thread
+ * waiting for a core (other processes), not work done on it. */
+static gint64 thread_cpu_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 static gboolean on_tick(gpointer data) {
   PlStallMeter *self = data;
   gint64 now = g_get_monotonic_time();
   double gap = (now - self->last_us) / 1000.0;
   g_array_append_val(self->gaps_ms, gap);
+  gint64 cpu = thread_cpu_us();
+  double busy = (cpu - self->last_cpu_us) / 1000.0;
+  g_array_append_val(self->busy_ms, busy);
+  self->last_cpu_us = cpu;
   self->last_us = now;
   return G_SOURCE_CONTINUE;
 }
@@ -54,7 +69,9 @@ static void pl_stall_meter_dispose(GObject *object) {
 static void pl_stall_meter_finalize(GObject *object) {
   PlStallMeter *self = PL_STALL_METER(object);
   g_array_unref(self->gaps_ms);
+  g_array_unref(self->busy_ms);
   g_array_unref(self->latencies_ms);
+  g_array_unref(self->handoff_ms);
   g_array_unref(self->pending_us);
   G_OBJECT_CLASS(pl_stall_meter_parent_class)->finalize(object);
 }
@@ -67,7 +84,9 @@ static void pl_stall_meter_class_init(PlStallMeterClass *klass) {
 
 static void pl_stall_meter_init(PlStallMeter *self) {
   self->gaps_ms = g_array_new(FALSE, FALSE, sizeof(double));
+  self->busy_ms = g_array_new(FALSE, FALSE, sizeof(double));
   self->latencies_ms = g_array_new(FALSE, FALSE, sizeof(double));
+  self->handoff_ms = g_array_new(FALSE, FALSE, sizeof(double));
   self->pending_us = g_array_new(FALSE, FALSE, sizeof(gint64));
 }
 
@@ -77,8 +96,11 @@ void pl_stall_meter_start(PlStallMeter *self) {
   if (self->timeout_id)
     return;
   g_array_set_size(self->gaps_ms, 0);
+  g_array_set_size(self->busy_ms, 0);
   g_array_set_size(self->latencies_ms, 0);
+  g_array_set_size(self->handoff_ms, 0);
   self->last_us = g_get_monotonic_time();
+  self->last_cpu_us = thread_cpu_us();
   self->timeout_id = g_timeout_add(1, on_tick, self);
 }
 
@@ -101,6 +123,8 @@ void pl_stall_meter_preview_set(PlStallMeter *self, GtkWidget *widget, gint64 re
     self->paint_handler = g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), self);
   }
   g_array_append_val(self->pending_us, report_us);
+  double handoff = (g_get_monotonic_time() - report_us) / 1000.0;
+  g_array_append_val(self->handoff_ms, handoff);
 }
 
 static int cmp_double(gconstpointer a, gconstpointer b) {
@@ -124,15 +148,24 @@ double pl_stall_meter_gap_ms(PlStallMeter *self, double p) { return percentile(s
 double pl_stall_meter_latency_ms(PlStallMeter *self, double p) {
   return percentile(self->latencies_ms, p);
 }
+double pl_stall_meter_busy_ms(PlStallMeter *self, double p) { return percentile(self->busy_ms, p); }
+
+double pl_stall_meter_handoff_ms(PlStallMeter *self, double p) {
+  return percentile(self->handoff_ms, p);
+}
 guint pl_stall_meter_gap_count(PlStallMeter *self) { return self->gaps_ms->len; }
 guint pl_stall_meter_latency_count(PlStallMeter *self) { return self->latencies_ms->len; }
 
 char *pl_stall_meter_summary(PlStallMeter *self) {
   return g_strdup_printf(
       "main-loop gap (1 ms timer): p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%u); "
+      "main-thread CPU per gap: p99 %.2f ms, max %.2f ms; "
+      "step end -> preview set: p50 %.1f ms, p99 %.1f ms; "
       "step end -> preview painted: p50 %.1f ms, p99 %.1f ms, max %.1f ms (n=%u)",
       pl_stall_meter_gap_ms(self, 50), pl_stall_meter_gap_ms(self, 99),
-      pl_stall_meter_gap_ms(self, 100), self->gaps_ms->len, pl_stall_meter_latency_ms(self, 50),
+      pl_stall_meter_gap_ms(self, 100), self->gaps_ms->len, pl_stall_meter_busy_ms(self, 99),
+      pl_stall_meter_busy_ms(self, 100), pl_stall_meter_handoff_ms(self, 50),
+      pl_stall_meter_handoff_ms(self, 99), pl_stall_meter_latency_ms(self, 50),
       pl_stall_meter_latency_ms(self, 99), pl_stall_meter_latency_ms(self, 100),
       self->latencies_ms->len);
 }

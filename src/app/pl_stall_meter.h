@@ -24,6 +24,11 @@ void pl_stall_meter_preview_set(PlStallMeter *self, GtkWidget *widget, gint64 re
 /* Percentile (0..100) of the gaps / latencies in milliseconds; NaN when empty. */
 double pl_stall_meter_gap_ms(PlStallMeter *self, double percentile);
 double pl_stall_meter_latency_ms(PlStallMeter *self, double percentile);
+/* Main-thread CPU time between two timer dispatches: the part of a gap spent working on
+ * the main thread (the rest is waiting for a core when the machine is busy). */
+double pl_stall_meter_busy_ms(PlStallMeter *self, double percentile);
+/* From the report to the image handed to the widget on the main thread (no paint). */
+double pl_stall_meter_handoff_ms(PlStallMeter *self, double percentile);
 guint pl_stall_meter_gap_count(PlStallMeter *self);
 guint pl_stall_meter_latency_count(PlStallMeter *self);
 /* One line for logs and the README. */

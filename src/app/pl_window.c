@@ -257,9 +257,32 @@ static void act_set_omega(GSimpleAction *a, GVariant *param, gpointer data) {
   pl_solver_panel_set_omega(PL_WINDOW(data)->solver_panel, g_variant_get_double(param));
 }
 
+/* Keyboard steering for talks: tau up/down by a step, omega times/divided by a factor. */
+static void act_nudge_tau(GSimpleAction *a, GVariant *param, gpointer data) {
+  (void)a;
+  PlWindow *self = data;
+  double tau = pl_plorg_panel_get_tau(self->plorg_panel) + g_variant_get_double(param);
+  pl_plorg_panel_set_tau(self->plorg_panel, CLAMP(tau, 0.5, 1.0));
+  g_autofree char *note = g_strdup_printf("τ = %.3f", pl_plorg_panel_get_tau(self->plorg_panel));
+  pl_window_set_status(self, note);
+}
+
+static void act_scale_omega(GSimpleAction *a, GVariant *param, gpointer data) {
+  (void)a;
+  PlWindow *self = data;
+  PlRunParams rp;
+  pl_solver_panel_get_params(self->solver_panel, &rp);
+  pl_solver_panel_set_omega(self->solver_panel, rp.omega * g_variant_get_double(param));
+  pl_solver_panel_get_params(self->solver_panel, &rp);
+  g_autofree char *note = g_strdup_printf("step size = %.4g", rp.omega);
+  pl_window_set_status(self, note);
+}
+
 static void change_presentation(GSimpleAction *a, GVariant *value, gpointer data) {
   PlWindow *self = data;
   self->presentation = g_variant_get_boolean(value);
+  /* The views get the whole screen; steering stays on the keyboard (nudge-tau, scale-omega). */
+  gtk_widget_set_visible(self->sidebar, !self->presentation);
   if (self->presentation) {
     gtk_widget_add_css_class(GTK_WIDGET(self), "presentation");
     gtk_window_fullscreen(GTK_WINDOW(self));
@@ -296,6 +319,8 @@ static const GActionEntry window_actions[] = {
     {"plorg", NULL, NULL, "false", change_plorg, {0}},
     {"set-tau", act_set_tau, "d", NULL, NULL, {0}},
     {"set-omega", act_set_omega, "d", NULL, NULL, {0}},
+    {"nudge-tau", act_nudge_tau, "d", NULL, NULL, {0}},
+    {"scale-omega", act_scale_omega, "d", NULL, NULL, {0}},
     {"presentation", NULL, NULL, "false", change_presentation, {0}},
     {"dismiss-error", act_dismiss_error, NULL, NULL, NULL, {0}},
     {"show-single", act_show_page, NULL, NULL, NULL, {0}},
@@ -465,6 +490,7 @@ static void pl_window_class_init(PlWindowClass *klass) {
   gtk_widget_class_set_template_from_resource(wc, "/org/plorg/Studio/pl-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(wc, PlWindow, name)
   BIND(run_button);
+  BIND(sidebar);
   BIND(pause_button);
   BIND(resume_button);
   BIND(subtitle_label);
@@ -516,6 +542,10 @@ PlWindow *pl_window_new(PlApplication *app) {
   g_signal_connect_object(app, "model-failed", G_CALLBACK(on_model_failed), self, 0);
   PlPresets *presets = pl_application_get_presets(app);
   g_signal_connect_object(presets, "changed", G_CALLBACK(rebuild_presets_menu), self, G_CONNECT_SWAPPED);
+  PlLpipsMetric *lpips = pl_application_get_lpips(app);
+  pl_live_view_set_lpips(self->live_view, lpips);
+  pl_compare_view_set_lpips(self->compare_view, lpips);
+  g_signal_connect_object(lpips, "failed", G_CALLBACK(on_load_failed), self, 0);
   rebuild_presets_menu(self);
   if (pl_application_get_model(app))
     on_model_changed(app, self);

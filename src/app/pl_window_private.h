@@ -6,7 +6,7 @@
 struct _PlWindow {
   GtkApplicationWindow parent_instance;
   /* template */
-  GtkWidget *run_button, *pause_button, *resume_button;
+  GtkWidget *run_button, *pause_button, *resume_button, *sidebar;
   GtkLabel *subtitle_label, *banner_label;
   GtkRevealer *banner_revealer;
   GtkMenuButton *presets_button;

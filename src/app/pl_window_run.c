@@ -42,7 +42,11 @@ void pl_window_update_actions(PlWindow *self) {
     else
       any_running = TRUE;
   }
-  gboolean ready = pl_window_is_ready(self);
+  /* Runs make their own y: a measurement preview still being redrawn need not block them. */
+  PlApplication *app = app_of(self);
+  gboolean ready = app && pl_application_get_model(app) && !pl_application_is_loading(app) &&
+                   pl_image_panel_get_image(self->image_panel) &&
+                   !pl_image_panel_is_loading(self->image_panel);
   gboolean compare_runs = pl_compare_view_get_n_runs(self->compare_view) > 0;
   gboolean has_run = self->current != NULL;
   gboolean current_idle = has_run && !pl_run_controller_is_active(self->current);
@@ -125,9 +129,10 @@ static PlRun *new_run(PlWindow *self, const PlRunParams *rp_in, const PlOperator
 }
 
 static gboolean check_ready(PlWindow *self) {
-  if (pl_window_is_ready(self))
-    return TRUE;
   PlApplication *app = app_of(self);
+  if (pl_application_get_model(app) && !pl_application_is_loading(app) &&
+      pl_image_panel_get_image(self->image_panel) && !pl_image_panel_is_loading(self->image_panel))
+    return TRUE;
   pl_window_show_error(self, !pl_application_get_model(app) ? "No model is loaded: load one first"
                              : !pl_image_panel_get_image(self->image_panel)
                                  ? "No image: open one or pick a sample"

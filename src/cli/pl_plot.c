@@ -16,6 +16,7 @@
 #define MARGIN_R 16.0
 #define MARGIN_T 84.0
 #define MARGIN_B 56.0
+#define HIST_TOP 66.0   /* histograms have no legend row */
 
 void pl_plot_color(int i, double rgb[3]) {
   /* colour-blind-safe palette (Okabe-Ito) */
@@ -60,12 +61,12 @@ static void text(cairo_t *cr, double x, double y, const char *s, double size, do
 }
 
 static void axes(cairo_t *cr, const Frame *f, const double *xticks, int nxt, const char *xlabel,
-                 const char *ylabel, const char *title) {
+                 const char *ylabel, const char *title, double min_ystep) {
   cairo_set_source_rgb(cr, 0, 0, 0);
   cairo_set_line_width(cr, 1.0);
   cairo_rectangle(cr, f->x0, f->y0, f->w, f->h);
   cairo_stroke(cr);
-  double step = nice_step(f->ymax - f->ymin, 5);
+  double step = MAX(nice_step(f->ymax - f->ymin, 5), min_ystep);
   for (double v = ceil(f->ymin / step) * step; v <= f->ymax + 1e-9 * step; v += step) {
     double y = fy(f, v);
     cairo_set_source_rgba(cr, 0, 0, 0, 0.12);
@@ -262,7 +263,7 @@ static void draw_lines(cairo_t *cr, double w, double h, gconstpointer data) {
     else if (!f.log_x) { double d = 0.04 * MAX(f.xmax - f.xmin, 1e-9); f.xmin -= d; f.xmax += d; }
     double ticks[16];
     int nt = collect_xticks(pan, ticks, 16);
-    axes(cr, &f, ticks, nt, fig->labels->xlabel, fig->labels->ylabel, pan->title);
+    axes(cr, &f, ticks, nt, fig->labels->xlabel, fig->labels->ylabel, pan->title, 0.0);
     cairo_save(cr);
     cairo_rectangle(cr, f.x0, f.y0, f.w, f.h);
     cairo_clip(cr);
@@ -307,7 +308,7 @@ static void draw_hists(cairo_t *cr, double w, double h, gconstpointer data) {
   }
   for (int p = 0; p < fig->n; p++) {
     const PlPlotHistogram *hg = &fig->hists[p];
-    Frame f = {MARGIN_L + p * (PANEL_W + MARGIN_L), MARGIN_T - 30, PANEL_W, PANEL_H - MARGIN_B,
+    Frame f = {MARGIN_L + p * (PANEL_W + MARGIN_L), HIST_TOP, PANEL_W, PANEL_H - MARGIN_B,
                fig->lo, fig->hi, 0, top * 1.08, FALSE};
     memset(counts, 0, sizeof(int) * fig->bins);
     int n = 0;
@@ -326,7 +327,7 @@ static void draw_hists(cairo_t *cr, double w, double h, gconstpointer data) {
     for (double v = ceil(fig->lo / step) * step; v <= fig->hi && nt < 8; v += step)
       ticks[nt++] = v;
     char *title = g_strdup_printf("%s (n = %d, mean %.2f)", hg->title, n, n ? sum / n : NAN);
-    axes(cr, &f, ticks, nt, fig->labels->xlabel, p == 0 ? fig->labels->ylabel : NULL, title);
+    axes(cr, &f, ticks, nt, fig->labels->xlabel, p == 0 ? fig->labels->ylabel : NULL, title, 1.0);
     g_free(title);
     double rgb[3];
     pl_plot_color(p, rgb);
@@ -361,6 +362,6 @@ gboolean pl_plot_histograms(const char *path, const PlPlotLabels *labels,
   }
   HistFig fig = {labels, hists, n, MAX(bins, 1), lo, hi};
   double w = MAX(1, n) * (PANEL_W + MARGIN_L) + MARGIN_R;
-  double h = MARGIN_T - 30 + PANEL_H;
+  double h = HIST_TOP + PANEL_H;
   return render(path, w, h, draw_hists, &fig, error);
 }

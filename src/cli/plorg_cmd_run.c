@@ -36,7 +36,7 @@ static GOptionContext *make_context(RunOpts *o) {
   };
   GOptionContext *ctx = g_option_context_new("- reconstruct one image with one solver configuration");
   g_option_context_set_summary(ctx,
-      "Example:\n  plorg run --image data/images/twitter-1f468.png --task box --solver psld "
+      "Example:\n  plorg run --image data/images/IMAGE.png --task box --solver psld "
       "--plorg --tau 0.99 --omega 0.1 --steps 250 --seed 0 --out out/");
   g_option_context_set_description(ctx,
       "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 diverged.\n");

@@ -298,9 +298,11 @@ static int run_cell(Ctx *ctx, PlorgCell *c, const PlRunParams *p, const PlOperat
   return rc;
 }
 
-static gboolean make_dirs(const char *out) {
-  const char *subs[] = {"cells", "images", "records"};
+static gboolean make_dirs(const SweepOpts *o, const char *out) {
+  const char *subs[] = {"cells", o->no_images ? NULL : "images", o->records ? "records" : NULL};
   for (int k = 0; k < 3; k++) {
+    if (!subs[k])
+      continue;
     char *d = g_build_filename(out, subs[k], NULL);
     int r = g_mkdir_with_parents(d, 0755);
     g_free(d);
@@ -393,7 +395,7 @@ int plorg_cmd_sweep(int argc, char **argv) {
       rc = plorg_usage_error("sweep", "%s", e->message);
       g_clear_error(&e);
     }
-    if (rc == PLORG_EXIT_OK && !make_dirs(out))
+    if (rc == PLORG_EXIT_OK && !make_dirs(&o, out))
       rc = plorg_failure("sweep", "cannot create %s: %s", out, g_strerror(errno));
     if (rc == PLORG_EXIT_OK) {
       const char *dir = o.so.model_dir ? o.so.model_dir : pl_model_default_dir();

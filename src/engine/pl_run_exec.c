@@ -169,10 +169,14 @@ static PlRunState run_step(PlRun *run, PlSampler *s, int i, float *z, float *z_i
           : g_error_matches(*error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED) ? PL_RUN_DIVERGED
                                                                               : PL_RUN_FAILED;
   } else if (!latent_ok(z, n, run->live.divergence_limit, &maxabs)) {
+    char *kept = i > run->params.start_step
+                     ? g_strdup_printf("the last good step (%d) is kept", i - 1)
+                     : g_strdup("no step completed");
     g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED,
-                "diverged at step %d (t = %d): max |z| = %g exceeds the limit %g; the last good "
-                "step (%d) is kept — lower the step size",
-                i, s->ts[i], maxabs, run->live.divergence_limit, i - 1);
+                "diverged at step %d (t = %d): max |z| = %g exceeds the limit %g; %s; lower the "
+                "step size (omega/gamma) or switch PLoRG on",
+                i, s->ts[i], maxabs, run->live.divergence_limit, kept);
+    g_free(kept);
     end = PL_RUN_DIVERGED;
   }
   if (end == PL_RUN_RUNNING) {

@@ -66,10 +66,10 @@ static gboolean error_shown(gpointer d) {
   return pl_window_get_error(win) != NULL;
 }
 
-/* The window as the user sees it, rendered with the window's own renderer. */
-static void screenshot(const char *name) {
+/* A window as the user sees it, rendered with the window's own renderer. */
+static void screenshot_of(GtkWindow *window, const char *name) {
   spin(0.4);  /* let layout and a frame happen */
-  GtkWidget *w = GTK_WIDGET(win);
+  GtkWidget *w = GTK_WIDGET(window);
   int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
   g_assert_cmpint(width, >, 0);
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
@@ -77,13 +77,15 @@ static void screenshot(const char *name) {
   gdk_paintable_snapshot(paintable, snap, width, height);
   GskRenderNode *node = gtk_snapshot_free_to_node(snap);
   g_assert_nonnull(node);
-  GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(win));
+  GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(window));
   graphene_rect_t area = GRAPHENE_RECT_INIT(0, 0, width, height);
   g_autoptr(GdkTexture) tex = gsk_renderer_render_texture(renderer, node, &area);
   gsk_render_node_unref(node);
   const char *dir = g_getenv("PLORG_SCREENSHOT_DIR");
   g_autofree char *file = g_strconcat(name, ".png", NULL);
-  g_autofree char *path = g_build_filename(dir && *dir ? dir : ".", file, NULL);
+  const char *folder = dir && *dir ? dir : ".";
+  g_mkdir_with_parents(folder, 0755);
+  g_autofree char *path = g_build_filename(folder, file, NULL);
   g_assert_true(gdk_texture_save_to_png(tex, path));
   g_test_message("screenshot %s", path);
   const char *src = g_getenv("PLORG_SOURCE_DIR");
@@ -94,6 +96,8 @@ static void screenshot(const char *name) {
     g_assert_true(gdk_texture_save_to_png(tex, copy));
   }
 }
+
+static void screenshot(const char *name) { screenshot_of(GTK_WINDOW(win), name); }
 
 static void require_model(void) {
   if (!have_model)
@@ -201,6 +205,19 @@ static void test_run_pause_tau_cancel(void) {
   g_assert_true(found);
   g_assert_cmpstr(rec->state, ==, "cancelled");
 
+  /* A strip of intermediates (SVG carries its step labels) and a frame sequence. */
+  g_autofree char *strip = g_build_filename(tmp_dir, "strip.svg", NULL);
+  activate("export-strip-to", g_variant_new_string(strip));
+  g_autofree char *frames = g_build_filename(tmp_dir, "frames", NULL);
+  activate("export-frames-to", g_variant_new_string(frames));
+  g_assert_true(wait_for(exports_done, NULL, 120));
+  g_assert_null(pl_window_get_error(win));
+  g_autofree char *svg = NULL;
+  g_assert_true(g_file_get_contents(strip, &svg, NULL, NULL));
+  g_assert_nonnull(strstr(svg, "step 0"));
+  g_autofree char *frame0 = g_build_filename(frames, "x0-0000.png", NULL);
+  g_assert_true(g_file_test(frame0, G_FILE_TEST_IS_REGULAR));
+
   /* Scrub back and branch from there. */
   activate("scrub", g_variant_new_int32(2));
   g_assert_cmpint(pl_live_view_get_scrub_index(pl_window_get_live_view(win)), ==, 2);
@@ -262,6 +279,12 @@ static gboolean compare_done(gpointer d) {
   return pl_compare_view_all_finished(pl_window_get_compare_view(win));
 }
 
+static gboolean compare_started(gpointer d) {
+  (void)d;
+  PlCompareView *cv = pl_window_get_compare_view(win);
+  return pl_compare_view_get_n_runs(cv) == 2 && pl_compare_view_is_active(cv);
+}
+
 static char *read_text(const char *path, gsize *len) {
   char *text = NULL;
   g_assert_true(g_file_get_contents(path, &text, len, NULL));
@@ -282,6 +305,15 @@ static void test_compare_and_export(void) {
   require_model();
   if (!have_model)
     return;
+  /* One preset away: choosing it starts PSLD and PLoRG-PSLD in the compare view. */
+  PlCompareView *cv = pl_window_get_compare_view(win);
+  activate("apply-preset", g_variant_new_string(PL_PRESET_COMPARE_LARGE_STEP));
+  g_assert_true(wait_for(compare_started, NULL, 60));
+  g_assert_cmpstr(pl_run_controller_get_label(pl_compare_view_get_controller(cv, 0)), ==, "PSLD");
+  g_assert_cmpstr(pl_run_controller_get_label(pl_compare_view_get_controller(cv, 1)), ==, "PLoRG-PSLD");
+  activate("cancel", NULL);
+  g_assert_true(wait_for(compare_done, NULL, 60));
+
   PlPresets *presets = pl_application_get_presets(app);
   const PlPreset *p = pl_presets_lookup(presets, PL_PRESET_COMPARE_LARGE_STEP);
   g_assert_nonnull(p);
@@ -292,7 +324,6 @@ static void test_compare_and_export(void) {
   pl_window_apply_settings(win, &rp, &p->op);
   g_assert_true(wait_for(is_ready, NULL, 60));
   activate("compare", NULL);
-  PlCompareView *cv = pl_window_get_compare_view(win);
   g_assert_cmpuint(pl_compare_view_get_n_runs(cv), ==, 2);
   PlRun *a = pl_run_controller_get_run(pl_compare_view_get_controller(cv, 0));
   PlRun *b = pl_run_controller_get_run(pl_compare_view_get_controller(cv, 1));
@@ -367,6 +398,38 @@ static void test_compare_and_export(void) {
   g_assert_null(pl_window_get_error(win));
 }
 
+static gboolean lpips_loaded(gpointer d) {
+  (void)d;
+  PlLpipsMetric *m = pl_application_get_lpips(app);
+  return !pl_lpips_metric_is_loading(m);
+}
+
+static gboolean lpips_shown(gpointer d) {
+  (void)d;
+  const char *at = strstr(pl_live_view_get_metrics_text(pl_window_get_live_view(win)), "LPIPS ");
+  return run_ended(NULL) && at && g_ascii_isdigit(at[strlen("LPIPS ")]);  /* a number, not n/a */
+}
+
+/* With an LPIPS bundle (the models tests write a small one) the views show the distance. */
+static void test_lpips(void) {
+  const char *dir = g_getenv("PLORG_LPIPS_TEST_DIR");
+  g_autofree char *manifest = dir ? g_build_filename(dir, "lpips.json", NULL) : NULL;
+  if (!have_model || !manifest || !g_file_test(manifest, G_FILE_TEST_IS_REGULAR)) {
+    g_test_skip("no LPIPS test bundle (written by the models tests)");
+    return;
+  }
+  g_action_group_activate_action(G_ACTION_GROUP(app), "load-lpips-dir", g_variant_new_string(dir));
+  g_assert_true(wait_for(lpips_loaded, NULL, 120));
+  g_assert_true(pl_lpips_metric_is_loaded(pl_application_get_lpips(app)));
+  set_steps(4, 2);
+  g_assert_true(wait_for(is_ready, NULL, 60));
+  activate("run", NULL);
+  gboolean shown = wait_for(lpips_shown, NULL, 120);
+  g_test_message("metrics: %s", pl_live_view_get_metrics_text(pl_window_get_live_view(win)));
+  g_assert_true(shown);
+  g_test_message("%s", pl_live_view_get_metrics_text(pl_window_get_live_view(win)));
+}
+
 static void test_presets_saved(void) {
   activate("save-preset", g_variant_new_string("my settings"));
   PlPresets *presets = pl_application_get_presets(app);
@@ -417,9 +480,22 @@ static void test_presentation(void) {
   g_assert_true(gtk_widget_has_css_class(GTK_WIDGET(win), "presentation"));
   activate("show-compare", NULL);
   screenshot("09-presentation");
+  activate("nudge-tau", g_variant_new_double(-0.01));
+  g_assert_cmpfloat_with_epsilon(pl_plorg_panel_get_tau(pl_window_get_plorg_panel(win)), 0.98, 1e-9);
   g_action_group_change_action_state(G_ACTION_GROUP(win), "presentation", g_variant_new_boolean(FALSE));
   g_assert_false(gtk_widget_has_css_class(GTK_WIDGET(win), "presentation"));
   activate("show-single", NULL);
+
+  /* The shortcuts window (GtkApplication loads gtk/help-overlay.ui from the resources). */
+  activate("show-help-overlay", NULL);
+  GtkWindow *help = gtk_application_window_get_help_overlay(GTK_APPLICATION_WINDOW(win))
+                        ? GTK_WINDOW(gtk_application_window_get_help_overlay(GTK_APPLICATION_WINDOW(win)))
+                        : NULL;
+  g_assert_nonnull(help);
+  spin(0.3);
+  g_assert_true(gtk_widget_get_visible(GTK_WIDGET(help)));
+  screenshot_of(help, "10-shortcuts");
+  gtk_window_close(help);
 }
 
 static gboolean model_settled(gpointer d) {
@@ -456,6 +532,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/app/run-pause-tau-cancel", test_run_pause_tau_cancel);
   g_test_add_func("/app/mask", test_mask);
   g_test_add_func("/app/compare-export", test_compare_and_export);
+  g_test_add_func("/app/lpips", test_lpips);
   g_test_add_func("/app/presets", test_presets_saved);
   g_test_add_func("/app/errors", test_errors);
   g_test_add_func("/app/presentation", test_presentation);

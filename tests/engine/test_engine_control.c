@@ -223,13 +223,7 @@ static void test_branch(void) {
   pl_image_free(clean);
 }
 
-static void test_divergence(void) {
-  PlImage *clean = image0();
-  PlRunParams p;
-  etu_quick_params(&p, PL_SOLVER_PSLD, 20);
-  p.omega = 1e9;
-  p.gamma = 1e9;
-  PlRun *run = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 1);
+static void check_diverged(PlRun *run, int max_steps, int expect_done, double limit) {
   GError *e = NULL;
   g_assert_false(pl_run_execute(run, &e));
   g_assert_error(e, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED);
@@ -237,7 +231,9 @@ static void test_divergence(void) {
   g_clear_error(&e);
   g_assert_cmpint(pl_run_state(run), ==, PL_RUN_DIVERGED);
   int done = pl_run_current_step(run);
-  g_assert_cmpint(done, <, 20);
+  g_assert_cmpint(done, <, max_steps);
+  if (expect_done >= 0)
+    g_assert_cmpint(done, ==, expect_done);
   if (done > 0) { /* the last good step's estimate is the result */
     PlImage *res = pl_run_result(run, 0);
     g_assert_nonnull(res);
@@ -245,11 +241,80 @@ static void test_divergence(void) {
       g_assert_true(isfinite(res->data[k]));
     pl_image_free(res);
   }
-  float *z = pl_run_current_latent(run);
+  float *z = pl_run_current_latent(run); /* the last good latent */
   for (size_t k = 0; k < etu_latent_len(); k++)
-    g_assert_true(isfinite(z[k]) && fabsf(z[k]) <= p.divergence_limit);
+    g_assert_true(isfinite(z[k]) && fabsf(z[k]) <= limit);
   g_free(z);
+}
+
+static void test_divergence(void) {
+  PlImage *clean = image0();
+  PlRunParams p;
+  etu_quick_params(&p, PL_SOLVER_PSLD, 20);
+  p.omega = 1e9;
+  p.gamma = 1e9;
+  PlRun *run = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 1);
+  check_diverged(run, 20, -1, p.divergence_limit);
   pl_run_unref(run);
+  /* sane steps first, an absurd one from step 5: steps 0..4 are kept */
+  etu_quick_params(&p, PL_SOLVER_PSLD, 20);
+  run = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 1);
+  g_assert_true(pl_run_schedule_param(run, 5, "omega", 1e9));
+  check_diverged(run, 20, 5, p.divergence_limit);
+  pl_run_unref(run);
+  pl_image_free(clean);
+}
+
+/* Best of k: the residual rule needs no ground truth; the PSNR rule is the oracle. */
+static void test_best_of(void) {
+  PlImage *clean = image0();
+  PlRunParams p;
+  etu_quick_params(&p, PL_SOLVER_DPS, 5);
+  p.batch = 3;
+  PlRun *run = etu_new_run(clean, PL_TASK_PHASE_RETRIEVAL, &p, 4);
+  g_assert_cmpint(etu_execute(run), ==, PL_RUN_FINISHED);
+  int br = pl_run_select_best(run, PL_SELECT_RESIDUAL), bp = pl_run_select_best(run, PL_SELECT_PSNR_ORACLE);
+  for (int b = 0; b < 3; b++) {
+    g_assert_cmpfloat(pl_run_residual(run, br), <=, pl_run_residual(run, b));
+    g_assert_cmpfloat(pl_run_psnr(run, bp), >=, pl_run_psnr(run, b));
+  }
+  /* the same measurement without ground truth: only the residual rule applies */
+  PlRunInputs in = *pl_run_inputs(run);
+  in.clean = NULL;
+  in.z_start = NULL;
+  GError *e = NULL;
+  PlRun *blind = pl_run_new(etu_model(), &in, &p, &e);
+  g_assert_no_error(e);
+  g_assert_cmpint(etu_execute(blind), ==, PL_RUN_FINISHED);
+  g_assert_cmpint(pl_run_select_best(blind, PL_SELECT_RESIDUAL), ==, br);
+  g_assert_cmpint(pl_run_select_best(blind, PL_SELECT_PSNR_ORACLE), ==, -1);
+  g_assert_true(isnan(pl_run_psnr(blind, 0)));
+  pl_run_unref(blind);
+  pl_run_unref(run);
+  pl_image_free(clean);
+}
+
+/* DDPM with fewer than T steps is ancestral sampling on the respaced schedule, i.e.
+ * DDIM with eta = 1 on the same noise: bit-identical. */
+static void test_ddpm_respaced(void) {
+  PlImage *clean = image0();
+  PlRunParams p;
+  etu_quick_params(&p, PL_SOLVER_DDPM, 10);
+  PlRun *ddpm = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 0);
+  etu_quick_params(&p, PL_SOLVER_DDIM, 10);
+  p.eta = 1.0;
+  PlRun *ddim1 = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 0);
+  p.eta = 0.0;
+  PlRun *ddim0 = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 0);
+  g_assert_cmpint(etu_execute(ddpm), ==, PL_RUN_FINISHED);
+  g_assert_cmpint(etu_execute(ddim1), ==, PL_RUN_FINISHED);
+  g_assert_cmpint(etu_execute(ddim0), ==, PL_RUN_FINISHED);
+  size_t n = etu_latent_len();
+  g_assert_cmpmem(pl_run_final_latent(ddpm), n * sizeof(float), pl_run_final_latent(ddim1), n * sizeof(float));
+  g_assert_cmpfloat(etu_max_abs_diff(pl_run_final_latent(ddim0), pl_run_final_latent(ddim1), n), >, 1e-3);
+  pl_run_unref(ddpm);
+  pl_run_unref(ddim1);
+  pl_run_unref(ddim0);
   pl_image_free(clean);
 }
 
@@ -287,6 +352,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/engine/control/param-changes", test_param_changes);
   g_test_add_func("/engine/control/branch", test_branch);
   g_test_add_func("/engine/control/divergence", test_divergence);
+  g_test_add_func("/engine/control/best-of", test_best_of);
+  g_test_add_func("/engine/control/ddpm-respaced", test_ddpm_respaced);
   g_test_add_func("/engine/control/invalid", test_invalid);
   int rc = g_test_run();
   pl_model_unref(etu_model());

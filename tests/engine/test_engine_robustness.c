@@ -39,7 +39,7 @@ static void robustness(void) {
         }
         double m = sum / imgs->len;
         double sd = imgs->len > 1 ? sqrt(fmax(0, (sum2 - imgs->len * m * m) / (imgs->len - 1))) : 0;
-        g_test_message("ROBUSTNESS %s %s omega %g (%s): PSNR mean %.2f ± %.2f dB over %u images, "
+        g_test_message("ROBUSTNESS %s %s omega %g (%s): PSNR mean %.2f +- %.2f dB over %u images, "
                        "%d diverged; each:%s", pl_task_name(task), on ? "PLoRG-PSLD" : "PSLD",
                        omegas[w], w ? "10x default" : "default", m, sd, imgs->len, diverged,
                        each->str);
