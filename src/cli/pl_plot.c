@@ -17,6 +17,7 @@
 #define MARGIN_T 84.0
 #define MARGIN_B 56.0
 #define HIST_TOP 66.0   /* histograms have no legend row */
+#define HIST_ROW_GAP 30.0 /* room for the panel titles of the next row */
 
 void pl_plot_color(int i, double rgb[3]) {
   /* colour-blind-safe palette (Okabe-Ito) */
@@ -286,7 +287,7 @@ gboolean pl_plot_line_panels(const char *path, const PlPlotLabels *labels,
 typedef struct {
   const PlPlotLabels *labels;
   const PlPlotHistogram *hists;
-  int n, bins;
+  int n, cols, bins;
   double lo, hi;
 } HistFig;
 
@@ -308,8 +309,9 @@ static void draw_hists(cairo_t *cr, double w, double h, gconstpointer data) {
   }
   for (int p = 0; p < fig->n; p++) {
     const PlPlotHistogram *hg = &fig->hists[p];
-    Frame f = {MARGIN_L + p * (PANEL_W + MARGIN_L), HIST_TOP, PANEL_W, PANEL_H - MARGIN_B,
-               fig->lo, fig->hi, 0, top * 1.08, FALSE};
+    int col = p % fig->cols, row = p / fig->cols;
+    Frame f = {MARGIN_L + col * (PANEL_W + MARGIN_L), HIST_TOP + row * (PANEL_H + HIST_ROW_GAP), PANEL_W,
+               PANEL_H - MARGIN_B, fig->lo, fig->hi, 0, top * 1.08, FALSE};
     memset(counts, 0, sizeof(int) * fig->bins);
     int n = 0;
     double sum = 0;
@@ -327,10 +329,11 @@ static void draw_hists(cairo_t *cr, double w, double h, gconstpointer data) {
     for (double v = ceil(fig->lo / step) * step; v <= fig->hi && nt < 8; v += step)
       ticks[nt++] = v;
     char *title = g_strdup_printf("%s (n = %d, mean %.2f)", hg->title, n, n ? sum / n : NAN);
-    axes(cr, &f, ticks, nt, fig->labels->xlabel, p == 0 ? fig->labels->ylabel : NULL, title, 1.0);
+    axes(cr, &f, ticks, nt, fig->labels->xlabel, col == 0 ? fig->labels->ylabel : NULL, title,
+         1.0);
     g_free(title);
     double rgb[3];
-    pl_plot_color(p, rgb);
+    pl_plot_color(col, rgb); /* a column is one method in a grid */
     double bw = (fig->hi - fig->lo) / fig->bins;
     for (int b = 0; b < fig->bins; b++) {
       if (!counts[b]) continue;
@@ -347,6 +350,13 @@ static void draw_hists(cairo_t *cr, double w, double h, gconstpointer data) {
 gboolean pl_plot_histograms(const char *path, const PlPlotLabels *labels,
                             const PlPlotHistogram *hists, int n, int bins, double lo,
                             double hi, GError **error) {
+  return pl_plot_histogram_grid(path, labels, hists, n, MAX(1, n), bins, lo, hi, error);
+}
+
+gboolean pl_plot_histogram_grid(const char *path, const PlPlotLabels *labels,
+                                const PlPlotHistogram *hists, int n, int cols, int bins,
+                                double lo, double hi, GError **error) {
+  cols = CLAMP(cols, 1, MAX(1, n));
   if (!(lo < hi)) {
     lo = INFINITY;
     hi = -INFINITY;
@@ -360,8 +370,9 @@ gboolean pl_plot_histograms(const char *path, const PlPlotLabels *labels,
     lo = floor(lo) - 0.5;
     hi = ceil(hi) + 0.5;
   }
-  HistFig fig = {labels, hists, n, MAX(bins, 1), lo, hi};
-  double w = MAX(1, n) * (PANEL_W + MARGIN_L) + MARGIN_R;
-  double h = HIST_TOP + PANEL_H;
+  HistFig fig = {labels, hists, n, cols, MAX(bins, 1), lo, hi};
+  int rows = (MAX(1, n) + cols - 1) / cols;
+  double w = cols * (PANEL_W + MARGIN_L) + MARGIN_R;
+  double h = HIST_TOP + rows * PANEL_H + (rows - 1) * HIST_ROW_GAP;
   return render(path, w, h, draw_hists, &fig, error);
 }

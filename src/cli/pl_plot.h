@@ -41,6 +41,12 @@ gboolean pl_plot_histograms(const char *path, const PlPlotLabels *labels,
                             const PlPlotHistogram *hists, int n, int bins, double lo,
                             double hi, GError **error);
 
+/* The same, laid out as a grid of `cols` columns (row-major); panels in one column share
+ * a colour, so a grid with one column per method reads like the line plots. */
+gboolean pl_plot_histogram_grid(const char *path, const PlPlotLabels *labels,
+                                const PlPlotHistogram *hists, int n, int cols, int bins,
+                                double lo, double hi, GError **error);
+
 /* The colour of series i (RGB in [0,1]); the same palette in every figure. */
 void pl_plot_color(int i, double rgb[3]);
 

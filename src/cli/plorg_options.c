@@ -26,6 +26,7 @@ void plorg_solver_opts_init(PlorgSolverOpts *o) {
 
 void plorg_solver_opts_clear(PlorgSolverOpts *o) {
   g_free(o->model_dir);
+  g_free(o->lpips_dir);
   g_free(o->device);
   g_free(o->norm);
   g_free(o->rank_rule);
@@ -36,6 +37,9 @@ void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
   GOptionEntry entries[] = {
       {"model", 'm', 0, G_OPTION_ARG_FILENAME, &o->model_dir,
        "Model bundle folder (default: $PLORG_MODEL_DIR or the bundled models/emoji64)", "DIR"},
+      {"lpips", 0, 0, G_OPTION_ARG_FILENAME, &o->lpips_dir,
+       "LPIPS bundle folder from models/export_lpips.py (default: $PLORG_LPIPS_DIR; "
+       "without one LPIPS is not computed)", "DIR"},
       {"device", 0, 0, G_OPTION_ARG_STRING, &o->device, "auto, cpu or cuda (default auto)", "DEV"},
       {"threads", 0, 0, G_OPTION_ARG_INT, &o->threads, "Torch threads (default 1)", "N"},
       {"steps", 0, 0, G_OPTION_ARG_INT, &o->steps, "DDIM steps (default: the solver's)", "N"},
@@ -61,7 +65,7 @@ void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
       {"pixel-iters", 0, 0, G_OPTION_ARG_INT, &o->rs_pixel_iters,
        "ReSample: pixel-space AdamW iterations at most (default 2000)", "N"},
       {"latent-iters", 0, 0, G_OPTION_ARG_INT, &o->rs_latent_iters,
-       "ReSample: latent-space AdamW iterations at most (default 500)", "N"},
+       "ReSample: latent-space AdamW iterations at most (default 100; reference 500)", "N"},
       {"pixel-lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->rs_pixel_lr, "ReSample: pixel AdamW lr (1e-2)", "LR"},
       {"latent-lr", 0, 0, G_OPTION_ARG_DOUBLE, &o->rs_latent_lr, "ReSample: latent AdamW lr (5e-3)", "LR"},
       {"resample-gamma", 0, 0, G_OPTION_ARG_DOUBLE, &o->rs_gamma,
@@ -136,6 +140,19 @@ gboolean plorg_solver_opts_apply(const PlorgSolverOpts *o, PlSolver solver, gboo
   if (!isnan(o->rs_gamma)) r->gamma = o->rs_gamma;
   if (o->rs_no_final_opt) r->final_opt = FALSE;
   return TRUE;
+}
+
+PlLpips *plorg_solver_opts_load_lpips(const PlorgSolverOpts *o, const PlModelParams *mp,
+                                      int image_size, GError **error) {
+  const char *dir = o->lpips_dir && *o->lpips_dir ? o->lpips_dir : pl_lpips_default_dir();
+  if (!dir)
+    return NULL;
+  PlLpips *net = pl_lpips_load(dir, mp, error);
+  if (net && !pl_lpips_check_size(net, image_size, error)) {
+    pllpips_free(net);
+    net = NULL;
+  }
+  return net;
 }
 
 void plorg_solver_opts_operator(const PlorgSolverOpts *o, PlTask task, int size, guint64 seed,

@@ -37,6 +37,11 @@ static GArray *read_cells(const char *out, GError **error) {
   return cells;
 }
 
+static int cmp_double(gconstpointer a, gconstpointer b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
 static int method_rank(const PlorgCell *c) { return (int)c->solver * 2 + (c->plorg ? 1 : 0); }
 
 static int cmp_cells(gconstpointer a, gconstpointer b) {
@@ -255,6 +260,64 @@ static gboolean plot_histograms(GArray *cells, const char *out, GError **error) 
   return ok;
 }
 
+/* Per task: PSNR histograms in a grid, one row per step size and one column per method,
+ * so failures at large steps show per method (the paper's Figure 3b). */
+static gboolean plot_task_histograms(GArray *groups, const char *out, GError **error) {
+  gboolean ok = TRUE;
+  for (int t = 0; t < PL_TASK_COUNT && ok; t++) {
+    GArray *omegas = g_array_new(FALSE, FALSE, sizeof(double));
+    int methods[PL_SOLVER_COUNT * 2], n_methods = 0;
+    for (guint k = 0; k < groups->len; k++) {
+      Group *g = &g_array_index(groups, Group, k);
+      if ((int)g->task != t) continue;
+      int m = (int)g->solver * 2 + (g->plorg ? 1 : 0), seen = 0;
+      for (int i = 0; i < n_methods; i++) seen |= methods[i] == m;
+      if (!seen) methods[n_methods++] = m;
+      seen = 0;
+      for (guint i = 0; i < omegas->len; i++) seen |= g_array_index(omegas, double, i) == g->omega;
+      if (!seen) g_array_append_val(omegas, g->omega);
+    }
+    if (n_methods == 0) {
+      g_array_unref(omegas);
+      continue;
+    }
+    g_array_sort(omegas, cmp_double);
+    int n = (int)omegas->len * n_methods;
+    PlPlotHistogram *hists = g_new0(PlPlotHistogram, n);
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    for (int r = 0; r < (int)omegas->len; r++)
+      for (int c = 0; c < n_methods; c++) {
+        PlPlotHistogram *h = &hists[r * n_methods + c];
+        double w = g_array_index(omegas, double, r);
+        char *m = method_label((PlSolver)(methods[c] / 2), methods[c] % 2);
+        h->title = g_strdup_printf("%s, step %g", m, w);
+        g_free(m);
+        g_ptr_array_add(owned, (char *)h->title);
+        for (guint k = 0; k < groups->len; k++) {
+          Group *g = &g_array_index(groups, Group, k);
+          if ((int)g->task == t && g->omega == w && (int)g->solver * 2 + (g->plorg ? 1 : 0) == methods[c]) {
+            h->n = (int)g->values->len;
+            h->values = (const double *)g->values->data;
+          }
+        }
+      }
+    char *title = g_strdup_printf("PSNR per step size: %s", pl_task_label((PlTask)t));
+    PlPlotLabels labels = {title, "PSNR (dB)", "images", FALSE,
+                           "one row per step size, one column per method"};
+    const char *ext[] = {"png", "svg"};
+    for (int e = 0; e < 2 && ok; e++) {
+      char *path = g_strdup_printf("%s/psnr_hist-%s.%s", out, pl_task_name((PlTask)t), ext[e]);
+      ok = pl_plot_histogram_grid(path, &labels, hists, n, n_methods, 20, 0, 0, error);
+      g_free(path);
+    }
+    g_free(title);
+    g_free(hists);
+    g_ptr_array_unref(owned);
+    g_array_unref(omegas);
+  }
+  return ok;
+}
+
 gboolean plorg_sweep_tables(const char *out, gboolean plots, gboolean quiet, GError **error) {
   GArray *cells = read_cells(out, error);
   if (!cells)
@@ -267,7 +330,8 @@ gboolean plorg_sweep_tables(const char *out, gboolean plots, gboolean quiet, GEr
   gboolean ok = write_table_csv(cells, csv, error) && write_table_json(cells, out, json, error) &&
                 write_summary(groups, summary, quiet, error);
   if (ok && plots && cells->len > 0)
-    ok = plot_robustness(groups, out, error) && plot_histograms(cells, out, error);
+    ok = plot_robustness(groups, out, error) && plot_histograms(cells, out, error) &&
+         plot_task_histograms(groups, out, error);
   for (guint k = 0; k < groups->len; k++)
     g_array_unref(g_array_index(groups, Group, k).values);
   g_array_unref(groups);

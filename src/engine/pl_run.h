@@ -11,6 +11,7 @@
 #pragma once
 #include <glib.h>
 #include "pl_model.h"
+#include "plorg_lpips.h"
 #include "pl_operator.h"
 #include "pl_projection.h"
 #include "pl_image.h"
@@ -46,7 +47,7 @@ typedef struct {
   int time_travel;           /* DDIM steps run ahead to get z0_hat at an event (unconditional, eta 0) */
   int pixel_max_iters;       /* AdamW in pixel space: (2000) */
   double pixel_lr;           /* 1e-2 */
-  int latent_max_iters;      /* AdamW in latent space: (500) */
+  int latent_max_iters;      /* AdamW in latent space: reference 500, our default 100 (pl_run_params.c) */
   double latent_lr;          /* 5e-3 */
   double stop_loss;          /* early stop when the data loss falls below (1e-6 pixel; latent: see code) */
   double gamma;              /* stochastic resampling variance scale (40) */
@@ -205,6 +206,13 @@ PlImage *pl_run_history_decode(PlRun *run, int i, int sample, GError **error);
 double pl_run_psnr(PlRun *run, int sample);
 double pl_run_ssim(PlRun *run, int sample);
 double pl_run_residual(PlRun *run, int sample);       /* ||A(x) - y|| in model units */
+
+/* LPIPS needs a network (pl_lpips.h), so it is computed on request once the run has ended:
+ * every sample's result against the ground truth (NaN without one), kept in the run and
+ * written to its record. FALSE with error when the run has no results or the network fails. */
+gboolean pl_run_compute_lpips(PlRun *run, PlLpips *net, GError **error);
+double pl_run_lpips(PlRun *run, int sample);           /* NaN when not computed */
+const char *pl_run_lpips_net(PlRun *run);              /* "alex"/"vgg", NULL when not computed */
 
 /* Best of k (the batch's samples): phase retrieval's protocol. RESIDUAL needs no ground
  * truth; PSNR_ORACLE picks by PSNR against the ground truth, as the paper did, and must
