@@ -1,6 +1,6 @@
 /* PlLpipsMetric: a mutex-guarded LPIPS handle, used from GTask threads only. */
 #include "pl_lpips_metric.h"
-#include "plorg_lpips.h"
+#include "pl_lpips.h"
 #include <math.h>
 
 struct _PlLpipsMetric {
@@ -19,11 +19,10 @@ static guint signals[N_SIGNALS];
 static void load_thread(GTask *task, gpointer source, gpointer data, GCancellable *c) {
   (void)source;
   (void)c;
-  PlLpips *net = NULL;
-  PlShimStatus st = pllpips_load(data, NULL, &net);
-  if (st != PLSHIM_OK)
-    g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s",
-                            plshim_status_name(st), plshim_last_error());
+  GError *error = NULL;
+  PlLpips *net = pl_lpips_load(data, NULL, &error);
+  if (!net)
+    g_task_return_error(task, error);
   else
     g_task_return_pointer(task, net, (GDestroyNotify)pllpips_free);
 }
@@ -35,7 +34,8 @@ static void load_done(GObject *source, GAsyncResult *res, gpointer data) {
   PlLpips *net = g_task_propagate_pointer(G_TASK(res), &error);
   self->loading--;
   if (!net) {
-    g_autofree char *msg = g_strdup_printf("Cannot load the LPIPS network: %s", error->message);
+    g_autofree char *msg = g_strdup(error->message);
+    msg[0] = g_ascii_toupper(msg[0]);   /* the engine's message starts a sentence here */
     g_error_free(error);
     g_signal_emit(self, signals[SIGNAL_FAILED], 0, msg);
     return;
@@ -78,17 +78,12 @@ static void distance_thread(GTask *task, gpointer source, gpointer data, GCancel
   (void)c;
   PlLpipsMetric *self = source;
   Pair *p = data;
-  pl_image_to_model_range(p->a);   /* the network takes [-1,1] */
-  pl_image_to_model_range(p->b);
-  double d = NAN;
+  GError *error = NULL;
   g_mutex_lock(&self->lock);
-  PlShimStatus st = self->net ? pllpips_distance(self->net, p->a->data, p->b->data, 1, p->a->h,
-                                                 p->a->w, &d)
-                              : PLSHIM_ERR_INVALID_ARGUMENT;
-  g_autofree char *msg = g_strdup(self->net ? plshim_last_error() : "no LPIPS network is loaded");
+  double d = pl_lpips_distance(self->net, p->a, p->b, &error);
   g_mutex_unlock(&self->lock);
-  if (st != PLSHIM_OK)
-    g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "LPIPS: %s", msg);
+  if (error)
+    g_task_return_error(task, error);
   else
     g_task_return_pointer(task, g_memdup2(&d, sizeof d), g_free);
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <glib.h>
 #include "pl_run.h"
+#include "pl_lpips.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ int plorg_cmd_info(int argc, char **argv);
  * by the GOptionContext machinery (g_free them with plorg_solver_opts_clear). */
 typedef struct {
   char *model_dir;
+  char *lpips_dir;         /* --lpips; NULL: $PLORG_LPIPS_DIR or none */
   char *device;
   int threads;
   int steps;
@@ -50,6 +52,10 @@ gboolean plorg_solver_opts_apply(const PlorgSolverOpts *o, PlSolver solver, gboo
                                  PlRunParams *p, GError **error);
 gboolean plorg_solver_opts_model_params(const PlorgSolverOpts *o, PlModelParams *mp,
                                         GError **error);
+/* The LPIPS network of --lpips (else $PLORG_LPIPS_DIR), loaded like the model (mp) and
+ * checked against the model's image size. NULL without error when neither names one. */
+PlLpips *plorg_solver_opts_load_lpips(const PlorgSolverOpts *o, const PlModelParams *mp,
+                                      int image_size, GError **error);
 /* The degradation for `task` at the model's size with the options' noise and seed. */
 void plorg_solver_opts_operator(const PlorgSolverOpts *o, PlTask task, int size, guint64 seed,
                                 PlOperatorParams *op);

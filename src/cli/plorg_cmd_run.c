@@ -1,5 +1,6 @@
-/* `plorg run`: one image, one configuration. Writes the reconstruction, the measurement
- * (PNG picture + raw float32), the ground truth, the run record, and prints metrics. */
+/* `plorg run`: one image, one configuration. Writes the reconstruction (PNG + raw float32),
+ * the measurement (PNG picture + raw float32), the ground truth, the run record, and prints
+ * metrics (LPIPS when an LPIPS network is given, else a line saying it is not computed). */
 #include "plorg_cli.h"
 #include "pl_run_record.h"
 #include <errno.h>
@@ -175,6 +176,11 @@ static gboolean save_outputs(PlRun *run, const char *out, int chosen, GError **e
     path = g_build_filename(out, "reconstruction.png", NULL);
     ok = pl_run_save_png(run, img, path, "PLoRG Studio reconstruction", error);
     g_free(path);
+    /* lossless too (3 x n x n float32, [0,1]), for metrics computed elsewhere: the PNG is
+     * quantised to 8 bits */
+    path = g_build_filename(out, "reconstruction.f32", NULL);
+    ok = ok && write_floats(path, img->data, (size_t)img->c * img->h * img->w, error);
+    g_free(path);
     pl_image_free(img);
   }
   PlImage *meas = ok ? pl_run_measurement_preview(run) : NULL;
@@ -204,7 +210,7 @@ static gboolean save_outputs(PlRun *run, const char *out, int chosen, GError **e
   return ok;
 }
 
-static void print_metrics(PlRun *run, int chosen) {
+static void print_metrics(PlRun *run, int chosen, gboolean lpips_loaded) {
   const PlRunParams *p = pl_run_params(run);
   const PlOperatorParams *op = &pl_run_inputs(run)->op;
   printf("%s%s  task %s  steps %d  seed %" G_GUINT64_FORMAT "  omega %g", p->plorg.enabled ? "PLoRG-" : "",
@@ -223,15 +229,20 @@ static void print_metrics(PlRun *run, int chosen) {
       printf("best of %d by PSNR (ORACLE: uses the ground truth, as the paper did): sample %d  "
              "PSNR %.2f dB\n", p->batch, oracle, pl_run_psnr(run, oracle));
   }
-  double psnr = pl_run_psnr(run, chosen);
+  double psnr = pl_run_psnr(run, chosen), lpips = pl_run_lpips(run, chosen);
   if (!isnan(psnr))
     printf("PSNR %.2f dB  SSIM %.4f  ", psnr, pl_run_ssim(run, chosen));
   else
-    printf("(no ground truth: PSNR/SSIM not available)  ");
+    printf("(no ground truth: PSNR/SSIM%s not available)  ", pl_run_lpips_net(run) ? "/LPIPS" : "");
+  if (!isnan(lpips))
+    printf("LPIPS %.4f (%s)  ", lpips, pl_run_lpips_net(run));
   printf("residual %.4f\n", pl_run_residual(run, chosen));
+  /* LPIPS needs a network: say so rather than print a number (a failing one said why) */
+  if (!lpips_loaded)
+    printf("%s\n", pl_lpips_missing_note());
 }
 
-static int run_and_report(RunOpts *o, PlRun *run) {
+static int run_and_report(RunOpts *o, PlRun *run, PlLpips *lpips) {
   PlorgProgress *bar = plorg_progress_new("run", o->quiet);
   pl_run_add_observer(run, plorg_progress_on_step, NULL, bar);
   plorg_cancel_on_signal(run);
@@ -243,13 +254,19 @@ static int run_and_report(RunOpts *o, PlRun *run) {
   int chosen = pl_run_params(run)->batch > 1 ? MAX(0, pl_run_select_best(run, PL_SELECT_RESIDUAL)) : 0;
   const char *out = o->out ? o->out : "plorg-out";
   GError *se = NULL;
+  /* before saving, so the record holds it; a failing network does not lose the outputs */
+  gboolean lpips_ok = !lpips || pl_run_compute_lpips(run, lpips, &se);
+  if (!lpips_ok) {
+    fprintf(stderr, "plorg run: error: %s\n", se->message);
+    g_clear_error(&se);
+  }
   if (!save_outputs(run, out, chosen, &se)) {
     int rc = plorg_failure("run", "%s", se->message);
     g_error_free(se);
     g_clear_error(&e);
     return rc;
   }
-  print_metrics(run, chosen);
+  print_metrics(run, chosen, lpips != NULL);
   printf("outputs in %s\n", out);
   int rc = PLORG_EXIT_OK;
   if (state == PL_RUN_DIVERGED) {
@@ -258,6 +275,8 @@ static int run_and_report(RunOpts *o, PlRun *run) {
     rc = PLORG_EXIT_DIVERGED;
   } else if (state != PL_RUN_FINISHED) {
     rc = plorg_failure("run", "%s", e ? e->message : pl_run_state_name(state));
+  } else if (!lpips_ok) {
+    rc = PLORG_EXIT_FAILURE;
   }
   g_clear_error(&e);
   return rc;
@@ -290,12 +309,22 @@ int plorg_cmd_run(int argc, char **argv) {
       g_clear_error(&e);
     }
   }
+  PlLpips *lpips = NULL;
+  if (rc == PLORG_EXIT_OK) {
+    lpips = plorg_solver_opts_load_lpips(&o.so, &mp, pl_model_image_size(model), &e);
+    if (e) {
+      rc = plorg_failure("run", "%s", e->message);
+      g_clear_error(&e);
+    }
+  }
   Built b = {0};
   if (rc == PLORG_EXIT_OK)
     rc = build_run(&o, model, &b);
   if (rc == PLORG_EXIT_OK)
-    rc = run_and_report(&o, b.run);
+    rc = run_and_report(&o, b.run, lpips);
   built_clear(&b);
+  if (lpips)
+    pllpips_free(lpips);
   if (model)
     pl_model_unref(model);
   g_option_context_free(ctx);

@@ -50,7 +50,10 @@ static GOptionContext *make_context(SweepOpts *o) {
   g_option_context_set_description(ctx,
       "Writes OUT/cells/*.json (one per finished cell), OUT/table.csv, OUT/table.json,\n"
       "OUT/summary.csv and, with Cairo, OUT/robustness.{png,svg} (PSNR vs step size) and\n"
-      "OUT/psnr_hist.{png,svg}. Run it again to resume. Exit codes: 0 ok, 1 failure,\n"
+      "OUT/psnr_hist.{png,svg}. Run it again to resume. With --lpips (or $PLORG_LPIPS_DIR)\n"
+      "cells and tables carry LPIPS; without, the lpips columns are empty. Cells finished\n"
+      "without LPIPS get it from their saved reconstruction PNG on the next run with --lpips\n"
+      "(re-run when there is none). Exit codes: 0 ok, 1 failure (also: a bad LPIPS bundle),\n"
       "2 usage error (a diverged cell is a result, not a failure).\n");
   g_option_context_add_main_entries(ctx, entries, NULL);
   plorg_solver_opts_add(ctx, &o->so);
@@ -214,6 +217,7 @@ static char *config_hash(const PlorgCell *c, const PlRunParams *p, const PlOpera
 
 typedef struct {
   PlModel *model;
+  PlLpips *lpips;          /* NULL: LPIPS not computed */
   SweepOpts *o;
   int index, total;
 } Ctx;
@@ -264,6 +268,16 @@ static int run_cell(Ctx *ctx, PlorgCell *c, const PlRunParams *p, const PlOperat
     c->steps = p->steps;
     c->batch = p->batch;
     GError *we = NULL;
+    /* A failing LPIPS network must not stop a long sweep: the cell is kept without LPIPS
+     * and gets it on the next resume. */
+    if (ctx->lpips && !pl_run_compute_lpips(run, ctx->lpips, &we)) {
+      g_printerr("plorg sweep: warning: %s: %s (cell kept without LPIPS)\n", key, we->message);
+      g_clear_error(&we);
+    } else if (ctx->lpips) {
+      c->lpips = pl_run_lpips(run, best);
+      c->lpips_net = g_strdup(pl_run_lpips_net(run));
+      c->lpips_source = g_strdup("result");
+    }
     const char *out = ctx->o->out ? ctx->o->out : "sweep";
     gboolean ok = TRUE;
     if (!ctx->o->no_images) {
@@ -284,8 +298,10 @@ static int run_cell(Ctx *ctx, PlorgCell *c, const PlRunParams *p, const PlOperat
       rc = plorg_failure("sweep", "%s", we->message);
       g_error_free(we);
     } else if (!ctx->o->quiet) {
-      printf("[%d/%d] %s: %s PSNR %.2f dB residual %.4f (%.1f s)\n", ctx->index, ctx->total, key,
-             c->state, c->psnr, c->residual, c->elapsed_s);
+      printf("[%d/%d] %s: %s PSNR %.2f dB", ctx->index, ctx->total, key, c->state, c->psnr);
+      if (!isnan(c->lpips))
+        printf(" LPIPS %.4f", c->lpips);
+      printf(" residual %.4f (%.1f s)\n", c->residual, c->elapsed_s);
       fflush(stdout);
     }
   } else {
@@ -312,8 +328,27 @@ static gboolean make_dirs(const SweepOpts *o, const char *out) {
   return TRUE;
 }
 
+/* A finished cell lacking LPIPS gets it from its saved PNG; TRUE when it must be re-run
+ * instead (no PNG: --no-images). A failure is a warning: the cell stays as it is. */
+static gboolean add_lpips(Ctx *ctx, PlorgCell *old, const char *key, const char *cell_path,
+                          int *added) {
+  const char *out = ctx->o->out ? ctx->o->out : "sweep";
+  char *png = g_strdup_printf("%s/images/%s.png", out, key);
+  gboolean rerun = !g_file_test(png, G_FILE_TEST_IS_REGULAR);
+  GError *e = NULL;
+  if (!rerun && plorg_cell_lpips_from_png(old, ctx->lpips, png, pl_model_image_size(ctx->model), &e) &&
+      plorg_cell_write(old, cell_path, &e))
+    (*added)++;
+  if (e) {
+    g_printerr("plorg sweep: warning: LPIPS for %s: %s\n", key, e->message);
+    g_error_free(e);
+  }
+  g_free(png);
+  return rerun;
+}
+
 /* Enumerate the grid in a fixed order; run this shard's cells that are not done. */
-static int run_grid(SweepOpts *o, Grid *g, PlModel *model) {
+static int run_grid(SweepOpts *o, Grid *g, PlModel *model, PlLpips *lpips) {
   const char *out = o->out ? o->out : "sweep";
   int n_images = (int)g_strv_length(g->images);
   int n_omega = MAX(1, (int)g->omegas->len);
@@ -321,8 +356,8 @@ static int run_grid(SweepOpts *o, Grid *g, PlModel *model) {
   int mine = 0;
   for (int k = 0; k < total; k++)
     mine += (k % o->shard_n == o->shard_i);
-  Ctx ctx = {model, o, 0, mine};
-  int k = 0, rc = PLORG_EXIT_OK, skipped = 0;
+  Ctx ctx = {model, lpips, o, 0, mine};
+  int k = 0, rc = PLORG_EXIT_OK, skipped = 0, lpips_added = 0, lpips_rerun = 0;
   for (guint ti = 0; ti < g->tasks->len && rc == PLORG_EXIT_OK; ti++)
     for (guint si = 0; si < g->solvers->len && rc == PLORG_EXIT_OK; si++)
       for (guint pi = 0; pi < g->plorg->len && rc == PLORG_EXIT_OK; pi++)
@@ -331,7 +366,8 @@ static int run_grid(SweepOpts *o, Grid *g, PlModel *model) {
             if (k % o->shard_n != o->shard_i)
               continue;
             ctx.index++;
-            PlorgCell c = {0};
+            PlorgCell c;
+            plorg_cell_init(&c);
             c.image_path = g_strdup(g->images[ii]);
             c.image = image_stem(g->images[ii]);
             c.task = g_array_index(g->tasks, PlTask, ti);
@@ -352,13 +388,20 @@ static int run_grid(SweepOpts *o, Grid *g, PlModel *model) {
             c.config_hash = config_hash(&c, &p, &op);
             char *key = plorg_cell_key(&c);
             char *cell_path = g_strdup_printf("%s/cells/%s.json", out, key);
-            PlorgCell old = {0};
-            if (g_file_test(cell_path, G_FILE_TEST_EXISTS) && plorg_cell_read(&old, cell_path, NULL) &&
-                !g_strcmp0(old.config_hash, c.config_hash)) {
-              skipped++;
-            } else {
-              rc = run_cell(&ctx, &c, &p, &op, cell_path);
+            PlorgCell old;
+            plorg_cell_init(&old);
+            gboolean done = g_file_test(cell_path, G_FILE_TEST_EXISTS) &&
+                            plorg_cell_read(&old, cell_path, NULL) &&
+                            !g_strcmp0(old.config_hash, c.config_hash);
+            if (done && plorg_cell_needs_lpips(&old, lpips) &&
+                add_lpips(&ctx, &old, key, cell_path, &lpips_added)) {
+              done = FALSE;
+              lpips_rerun++;
             }
+            if (done)
+              skipped++;
+            else
+              rc = run_cell(&ctx, &c, &p, &op, cell_path);
             plorg_cell_clear(&old);
             g_free(cell_path);
             g_free(key);
@@ -366,6 +409,13 @@ static int run_grid(SweepOpts *o, Grid *g, PlModel *model) {
           }
   if (!o->quiet && skipped > 0)
     printf("skipped %d finished cell%s (resume)\n", skipped, skipped == 1 ? "" : "s");
+  if (!o->quiet && lpips_added > 0)
+    printf("added LPIPS to %d finished cell%s from the saved 8-bit reconstruction%s "
+           "(lpips_source \"png\")\n", lpips_added, lpips_added == 1 ? "" : "s",
+           lpips_added == 1 ? "" : "s");
+  if (!o->quiet && lpips_rerun > 0)
+    printf("re-ran %d finished cell%s for LPIPS (no saved reconstruction)\n", lpips_rerun,
+           lpips_rerun == 1 ? "" : "s");
   if (rc == PLORG_EXIT_OK && plorg_interrupted())
     rc = plorg_failure("sweep", "interrupted; run the same command again to resume");
   return rc;
@@ -388,6 +438,7 @@ int plorg_cmd_sweep(int argc, char **argv) {
   if (rc == PLORG_EXIT_OK)
     rc = parse_shard(&o);
   const char *out = o.out ? o.out : "sweep";
+  PlLpips *lpips = NULL;
   if (rc == PLORG_EXIT_OK && !o.tables_only) {
     PlModelParams mp;
     rc = parse_grid(&o, &grid);
@@ -395,8 +446,6 @@ int plorg_cmd_sweep(int argc, char **argv) {
       rc = plorg_usage_error("sweep", "%s", e->message);
       g_clear_error(&e);
     }
-    if (rc == PLORG_EXIT_OK && !make_dirs(&o, out))
-      rc = plorg_failure("sweep", "cannot create %s: %s", out, g_strerror(errno));
     if (rc == PLORG_EXIT_OK) {
       const char *dir = o.so.model_dir ? o.so.model_dir : pl_model_default_dir();
       if (!(model = pl_model_load(dir, &mp, &e))) {
@@ -404,8 +453,20 @@ int plorg_cmd_sweep(int argc, char **argv) {
         g_clear_error(&e);
       }
     }
+    /* a bad LPIPS bundle is reported before any output folder or cell is written */
+    if (rc == PLORG_EXIT_OK) {
+      lpips = plorg_solver_opts_load_lpips(&o.so, &mp, pl_model_image_size(model), &e);
+      if (e) {
+        rc = plorg_failure("sweep", "%s", e->message);
+        g_clear_error(&e);
+      } else if (!lpips && !o.quiet) {
+        printf("%s\n", pl_lpips_missing_note());
+      }
+    }
+    if (rc == PLORG_EXIT_OK && !make_dirs(&o, out))
+      rc = plorg_failure("sweep", "cannot create %s: %s", out, g_strerror(errno));
     if (rc == PLORG_EXIT_OK)
-      rc = run_grid(&o, &grid, model);
+      rc = run_grid(&o, &grid, model, lpips);
   }
   if (rc == PLORG_EXIT_OK && !plorg_sweep_tables(out, !o.no_plots, o.quiet, &e)) {
     rc = plorg_failure("sweep", "cannot build the tables: %s", e->message);
@@ -415,6 +476,8 @@ int plorg_cmd_sweep(int argc, char **argv) {
     printf("tables in %s (table.csv, table.json, summary.csv)%s\n", out,
            o.no_plots ? "" : ", plots robustness.png/svg and psnr_hist.png/svg");
   grid_clear(&grid);
+  if (lpips)
+    pllpips_free(lpips);
   if (model)
     pl_model_unref(model);
   g_option_context_free(ctx);

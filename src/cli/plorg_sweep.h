@@ -3,6 +3,7 @@
 #pragma once
 #include <glib.h>
 #include "pl_run.h"
+#include "pl_lpips.h"
 
 G_BEGIN_DECLS
 
@@ -21,13 +22,29 @@ typedef struct {
   double psnr, ssim, residual, psnr_oracle, elapsed_s;
   int steps;
   int batch;
+  /* LPIPS needs a network: NaN (null in the files, empty in the tables) without one */
+  double lpips;
+  char *lpips_net;         /* "alex"/"vgg" */
+  char *lpips_source;      /* "result": float result at run time; "png": its saved 8-bit PNG */
 } PlorgCell;
+
+/* A cell with all fields empty and no LPIPS (NaN, not 0). */
+void plorg_cell_init(PlorgCell *c);
 
 void plorg_cell_clear(PlorgCell *c);
 char *plorg_cell_key(const PlorgCell *c);      /* file-name-safe, unique per configuration */
 char *plorg_cell_method(const PlorgCell *c);   /* "PSLD", "PLoRG-PSLD", ... */
 gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error);
 gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error);
+
+/* LPIPS for a finished cell that lacks it (run before a network was given, or with
+ * another net): true when net is given and the cell has no LPIPS of that net. */
+gboolean plorg_cell_needs_lpips(const PlorgCell *c, PlLpips *net);
+/* Its LPIPS from the reconstruction the sweep saved (png) against its clean image, both
+ * fitted to size as the run did; sets lpips_source "png". FALSE with error (the caller
+ * re-runs the cell when the PNG does not exist). */
+gboolean plorg_cell_lpips_from_png(PlorgCell *c, PlLpips *net, const char *png, int size,
+                                   GError **error);
 
 /* Read every cell file (cells/NAME.json) under out (all shards), write table.csv, table.json,
  * summary.csv, print the summary as markdown, and draw the plots (PNG + SVG). */

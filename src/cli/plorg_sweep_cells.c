@@ -4,12 +4,19 @@
 #include <math.h>
 #include <string.h>
 
+void plorg_cell_init(PlorgCell *c) {
+  memset(c, 0, sizeof *c);
+  c->lpips = NAN;
+}
+
 void plorg_cell_clear(PlorgCell *c) {
   g_free(c->image_path);
   g_free(c->image);
   g_free(c->config_hash);
   g_free(c->state);
-  memset(c, 0, sizeof *c);
+  g_free(c->lpips_net);
+  g_free(c->lpips_source);
+  plorg_cell_init(c);
 }
 
 char *plorg_cell_method(const PlorgCell *c) {
@@ -38,6 +45,14 @@ static void add_s(JsonBuilder *b, const char *name, const char *v) {
   json_builder_add_string_value(b, v ? v : "");
 }
 
+static void add_s_or_null(JsonBuilder *b, const char *name, const char *v) {
+  json_builder_set_member_name(b, name);
+  if (v)
+    json_builder_add_string_value(b, v);
+  else
+    json_builder_add_null_value(b);
+}
+
 gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error) {
   JsonBuilder *b = json_builder_new();
   char *method = plorg_cell_method(c);
@@ -58,6 +73,9 @@ gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error) 
   add_s(b, "state", c->state);
   add_d(b, "psnr", c->psnr);
   add_d(b, "ssim", c->ssim);
+  add_d(b, "lpips", c->lpips);
+  add_s_or_null(b, "lpips_net", isnan(c->lpips) ? NULL : c->lpips_net);
+  add_s_or_null(b, "lpips_source", isnan(c->lpips) ? NULL : c->lpips_source);
   add_d(b, "residual", c->residual);
   add_d(b, "psnr_oracle", c->psnr_oracle);
   add_d(b, "elapsed_s", c->elapsed_s);
@@ -80,7 +98,10 @@ static double get_d(JsonObject *o, const char *name) {
 }
 
 static const char *get_s(JsonObject *o, const char *name) {
-  return json_object_has_member(o, name) ? json_object_get_string_member(o, name) : NULL;
+  JsonNode *n = json_object_has_member(o, name) ? json_object_get_member(o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+             ? json_node_get_string(n)
+             : NULL;
 }
 
 gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error) {
@@ -111,6 +132,9 @@ gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error) {
       c->ssim = get_d(o, "ssim");
       c->residual = get_d(o, "residual");
       c->psnr_oracle = get_d(o, "psnr_oracle");
+      c->lpips = get_d(o, "lpips");   /* NaN in cells from before LPIPS, or without a net */
+      c->lpips_net = g_strdup(get_s(o, "lpips_net"));
+      c->lpips_source = g_strdup(get_s(o, "lpips_source"));
       c->elapsed_s = get_d(o, "elapsed_s");
       c->done = TRUE;
     }

@@ -59,7 +59,7 @@ static void csv_num(GString *s, double v) {
 
 static gboolean write_table_csv(GArray *cells, const char *path, GError **error) {
   GString *s = g_string_new("image,task,solver,plorg,method,omega,steps,batch,state,psnr,ssim,"
-                            "residual,psnr_oracle,elapsed_s\n");
+                            "lpips,residual,psnr_oracle,elapsed_s\n");
   for (guint k = 0; k < cells->len; k++) {
     PlorgCell *c = &g_array_index(cells, PlorgCell, k);
     char *m = plorg_cell_method(c);
@@ -68,6 +68,7 @@ static gboolean write_table_csv(GArray *cells, const char *path, GError **error)
                            c->batch, c->state ? c->state : "");
     csv_num(s, c->psnr);
     csv_num(s, c->ssim);
+    csv_num(s, c->lpips);   /* empty, not 0, without an LPIPS network */
     csv_num(s, c->residual);
     csv_num(s, c->psnr_oracle);
     csv_num(s, c->elapsed_s);
@@ -107,6 +108,8 @@ typedef struct {
   int n, diverged;
   double sum, sum2, min, max, resid_sum;
   GArray *values;
+  int n_lpips;                 /* cells with PSNR that also have LPIPS */
+  double lpips_sum, lpips_sum2;
 } Group;
 
 static GArray *group_cells(GArray *cells) {
@@ -117,7 +120,7 @@ static GArray *group_cells(GArray *cells) {
     if (!g || g->task != c->task || g->solver != c->solver || g->plorg != c->plorg ||
         g->omega != c->omega) {
       Group ng = {c->task, c->solver, c->plorg, c->omega, 0, 0, 0, 0, INFINITY, -INFINITY, 0,
-                  g_array_new(FALSE, FALSE, sizeof(double))};
+                  g_array_new(FALSE, FALSE, sizeof(double)), 0, 0, 0};
       g_array_append_val(groups, ng);
       g = &g_array_index(groups, Group, groups->len - 1);
     }
@@ -132,6 +135,11 @@ static GArray *group_cells(GArray *cells) {
     g->max = MAX(g->max, c->psnr);
     g->resid_sum += c->residual;
     g_array_append_val(g->values, c->psnr);
+    if (!isnan(c->lpips)) {
+      g->n_lpips++;
+      g->lpips_sum += c->lpips;
+      g->lpips_sum2 += c->lpips * c->lpips;
+    }
   }
   return groups;
 }
@@ -143,25 +151,45 @@ static double group_std(const Group *g) {
   return sqrt(MAX(0.0, (g->sum2 - g->n * m * m) / (g->n - 1)));
 }
 
+/* LPIPS of a group only when every image in it has one: a mean over a subset (cells run
+ * before an LPIPS network was given) would not compare with the PSNR next to it. */
+static double group_lpips_mean(const Group *g) {
+  return g->n > 0 && g->n_lpips == g->n ? g->lpips_sum / g->n : NAN;
+}
+static double group_lpips_std(const Group *g) {
+  double m = group_lpips_mean(g);
+  if (isnan(m)) return NAN;
+  if (g->n < 2) return 0.0;
+  return sqrt(MAX(0.0, (g->lpips_sum2 - g->n * m * m) / (g->n - 1)));
+}
+
 static char *method_label(PlSolver s, gboolean plorg) {
   return g_strdup_printf("%s%s", plorg ? "PLoRG-" : "", pl_solver_label(s));
 }
 
 static gboolean write_summary(GArray *groups, const char *path, gboolean quiet, GError **error) {
   GString *csv = g_string_new("task,method,omega,n,psnr_mean,psnr_std,psnr_min,psnr_max,"
-                              "residual_mean,diverged\n");
+                              "lpips_mean,lpips_std,residual_mean,diverged\n");
   if (!quiet)
-    printf("\n| task | method | step size | n | PSNR mean ± std (dB) | min | max | diverged |\n"
-           "|---|---|---|---|---|---|---|---|\n");
+    printf("\n| task | method | step size | n | PSNR mean ± std (dB) | min | max | "
+           "LPIPS mean ± std | diverged |\n|---|---|---|---|---|---|---|---|---|\n");
   for (guint k = 0; k < groups->len; k++) {
     Group *g = &g_array_index(groups, Group, k);
     char *m = method_label(g->solver, g->plorg);
-    g_string_append_printf(csv, "%s,%s,%g,%d,%.4f,%.4f,%.4f,%.4f,%.6g,%d\n", pl_task_name(g->task),
-                           m, g->omega, g->n, group_mean(g), group_std(g), g->min, g->max,
-                           g->n ? g->resid_sum / g->n : NAN, g->diverged);
-    if (!quiet)
-      printf("| %s | %s | %g | %d | %.2f ± %.2f | %.2f | %.2f | %d |\n", pl_task_name(g->task), m,
-             g->omega, g->n, group_mean(g), group_std(g), g->min, g->max, g->diverged);
+    double lm = group_lpips_mean(g), ls = group_lpips_std(g);
+    g_string_append_printf(csv, "%s,%s,%g,%d,%.4f,%.4f,%.4f,%.4f", pl_task_name(g->task), m,
+                           g->omega, g->n, group_mean(g), group_std(g), g->min, g->max);
+    if (isnan(lm))
+      g_string_append(csv, ",,");   /* empty, not 0: LPIPS was not computed for every image */
+    else
+      g_string_append_printf(csv, ",%.4f,%.4f", lm, ls);
+    g_string_append_printf(csv, ",%.6g,%d\n", g->n ? g->resid_sum / g->n : NAN, g->diverged);
+    if (!quiet) {
+      char *lp = isnan(lm) ? g_strdup("n/a") : g_strdup_printf("%.4f ± %.4f", lm, ls);
+      printf("| %s | %s | %g | %d | %.2f ± %.2f | %.2f | %.2f | %s | %d |\n", pl_task_name(g->task),
+             m, g->omega, g->n, group_mean(g), group_std(g), g->min, g->max, lp, g->diverged);
+      g_free(lp);
+    }
     g_free(m);
   }
   gboolean ok = g_file_set_contents(path, csv->str, (gssize)csv->len, error);

@@ -187,6 +187,8 @@ void pl_run_unref(PlRun *run) {
   g_free(run->psnr);
   g_free(run->ssim);
   g_free(run->residual);
+  g_free(run->lpips);
+  g_free(run->lpips_net);
   g_free(run->z_final);
   g_free(run->z0_last);
   g_free(run->z_current);

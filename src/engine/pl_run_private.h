@@ -65,6 +65,8 @@ struct PlRun {
   gboolean have_z0;
   PlImage **results;           /* batch */
   double *psnr, *ssim, *residual;
+  double *lpips;               /* batch, or NULL: not computed (pl_run_lpips.c) */
+  char *lpips_net;             /* "alex"/"vgg" when lpips is set */
 };
 
 void pl_run_execute_loop(PlRun *run);                    /* pl_run_exec.c */

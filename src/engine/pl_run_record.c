@@ -113,6 +113,15 @@ static void build_metrics(JsonBuilder *b, PlRun *run) {
   build_doubles(b, "psnr", run, pl_run_psnr);
   build_doubles(b, "ssim", run, pl_run_ssim);
   build_doubles(b, "residual", run, pl_run_residual);
+  /* null, not a number, when no LPIPS network was given (LPIPS needs one) */
+  const char *net = pl_run_lpips_net(run);
+  if (net)
+    build_doubles(b, "lpips", run, pl_run_lpips);
+  else {
+    json_builder_set_member_name(b, "lpips");
+    json_builder_add_null_value(b);
+  }
+  add_str(b, "lpips_net", net);
   json_builder_set_member_name(b, "best_of");
   json_builder_begin_object(b);
   add_int(b, "residual", pl_run_select_best(run, PL_SELECT_RESIDUAL));

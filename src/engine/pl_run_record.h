@@ -36,6 +36,8 @@ typedef struct {
   int n_samples;
   double *sample_psnr, *sample_ssim, *sample_residual;  /* n_samples each (NaN = none) */
   int best_residual, best_psnr_oracle;                   /* sample index or -1 */
+  double *sample_lpips, lpips;  /* n_samples (at least 1) and sample 0; NaN = not computed */
+  char *lpips_net;              /* "alex"/"vgg", NULL when LPIPS was not computed */
 } PlRunRecord;
 
 PlRunRecord *pl_run_record_load(const char *path, GError **error);

@@ -81,6 +81,14 @@ static void read_metrics(PlRunRecord *r, JsonObject *m) {
   r->psnr = r->n_samples > 0 ? r->sample_psnr[0] : NAN;
   r->ssim = r->n_samples > 0 ? r->sample_ssim[0] : NAN;
   r->residual = r->n_samples > 0 ? r->sample_residual[0] : NAN;
+  /* LPIPS is optional (needs a network): NaN for every sample when absent */
+  int n4 = 0;
+  r->sample_lpips = read_doubles(m, "lpips", &n4);
+  r->sample_lpips = g_renew(double, r->sample_lpips, MAX(r->n_samples, 1));
+  for (int k = n4; k < MAX(r->n_samples, 1); k++)
+    r->sample_lpips[k] = NAN;
+  r->lpips = r->n_samples > 0 ? r->sample_lpips[0] : NAN;
+  r->lpips_net = g_strdup(pl_json_string(m, "lpips_net"));
   JsonObject *best = pl_json_object(m, "best_of");
   r->best_residual = (int)pl_json_int(best, "residual", -1);
   r->best_psnr_oracle = (int)pl_json_int(best, "psnr_oracle", -1);
@@ -183,6 +191,8 @@ void pl_run_record_free(PlRunRecord *r) {
   g_free(r->sample_psnr);
   g_free(r->sample_ssim);
   g_free(r->sample_residual);
+  g_free(r->sample_lpips);
+  g_free(r->lpips_net);
   g_free(r);
 }
 

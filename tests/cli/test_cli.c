@@ -1,11 +1,15 @@
 /* The `plorg` command line, run as a program: exit codes and messages, outputs of
  * `plorg run`, and a tiny `plorg sweep` that resumes and shards. The binary's path is
- * the last argument. */
+ * the last argument. LPIPS: with the random-weight bundle PLORG_LPIPS_TEST_DIR (written at
+ * build time) the CLI's numbers are checked against the shim's LPIPS of the same images. */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include "pl_image.h"
+#include "plorg_lpips.h"
 
 static const char *plorg = NULL;
 static char *tmp = NULL;
@@ -46,6 +50,11 @@ static void result_clear(Result *r) {
   g_free(r->err);
 }
 
+static int cmp_names(gconstpointer a, gconstpointer b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The i-th PNG of the data folder by name, as `plorg sweep` orders them. */
 static char *image(int i) {
   const char *data = g_getenv("PLORG_DATA_DIR");
   char *dir = g_build_filename(data, "images", NULL);
@@ -57,11 +66,60 @@ static char *image(int i) {
     if (g_str_has_suffix(n, ".png"))
       g_ptr_array_add(names, g_strdup(n));
   g_dir_close(d);
-  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+  g_ptr_array_sort(names, cmp_names);
   char *path = g_build_filename(dir, *(char **)&g_ptr_array_index(names, i), NULL);
   g_ptr_array_unref(names);
   g_free(dir);
   return path;
+}
+
+static char *read_file(const char *dir, const char *name) {
+  char *path = g_build_filename(dir, name, NULL), *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  g_free(path);
+  return text;
+}
+
+/* The comma-separated fields of a CSV line (no quoting in the sweep's tables). */
+static int csv_column(const char *header, const char *name) {
+  char **cols = g_strsplit(header, ",", -1);
+  int at = -1;
+  for (int k = 0; cols[k]; k++)
+    if (!strcmp(cols[k], name))
+      at = k;
+  g_strfreev(cols);
+  g_assert_cmpint(at, >=, 0);
+  return at;
+}
+
+/* Every row's field `name` of a CSV file: empty (want_empty) or a number. */
+static void check_csv_column(const char *dir, const char *file, const char *name,
+                             gboolean want_empty) {
+  char *text = read_file(dir, file);
+  char **lines = g_strsplit(g_strstrip(text), "\n", -1);
+  int at = csv_column(lines[0], name);
+  g_assert_nonnull(lines[1]);
+  for (int k = 1; lines[k]; k++) {
+    char **f = g_strsplit(lines[k], ",", -1);
+    g_assert_cmpint((int)g_strv_length(f), >, at);
+    if (want_empty) {
+      g_assert_cmpstr(f[at], ==, "");
+    } else {
+      char *end = NULL;
+      double v = g_ascii_strtod(f[at], &end);
+      g_assert_true(end != f[at] && *end == '\0' && isfinite(v));
+    }
+    g_strfreev(f);
+  }
+  g_strfreev(lines);
+  g_free(text);
+}
+
+static int count_substr(const char *s, const char *sub) {
+  int n = 0;
+  for (const char *p = s; (p = strstr(p, sub)); p += strlen(sub))
+    n++;
+  return n;
 }
 
 static void test_help_and_usage(void) {
@@ -143,7 +201,12 @@ static void test_run(void) {
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "PSNR"));
   g_assert_cmpstr(r.err, ==, ""); /* not a terminal: no progress bar */
-  const char *files[] = {"reconstruction.png", "measurement.png", "measurement.f32", "clean.png", "run.json"};
+  /* no LPIPS network: a sentence saying so and how to load one, never a number */
+  g_assert_nonnull(strstr(r.out, "LPIPS not computed: no LPIPS network is loaded"));
+  g_assert_nonnull(strstr(r.out, "--lpips DIR"));
+  g_assert_null(strstr(r.out, "LPIPS 0"));
+  const char *files[] = {"reconstruction.png", "reconstruction.f32", "measurement.png",
+                         "measurement.f32", "clean.png", "run.json"};
   for (guint k = 0; k < G_N_ELEMENTS(files); k++) {
     char *p = g_build_filename(out, files[k], NULL);
     g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
@@ -156,6 +219,9 @@ static void test_run(void) {
   g_assert_nonnull(strstr(g_hash_table_lookup(text, "plorg-params"), "\"psld\""));
   g_hash_table_unref(text);
   g_free(png);
+  char *record = read_file(out, "run.json");
+  g_assert_nonnull(strstr(record, "\"lpips\" : null"));
+  g_free(record);
   result_clear(&r);
   /* the record re-runs to the same metrics line */
   char *rec = g_build_filename(out, "run.json", NULL);
@@ -217,6 +283,7 @@ static void test_sweep(void) {
   r = run_plorg(base);                                  /* the rest; shard 0's cells skipped */
   g_assert_cmpint(r.status, ==, 0);
   g_assert_nonnull(strstr(r.out, "skipped 4"));
+  g_assert_cmpint(count_substr(r.out, "LPIPS not computed"), ==, 1);
   g_assert_cmpint(count_files(cells, ".json"), ==, 8);
   result_clear(&r);
   r = run_plorg(base);                                  /* everything done */
@@ -238,9 +305,262 @@ static void test_sweep(void) {
   g_strfreev(lines);
   g_free(text);
   g_free(csv);
+  /* no LPIPS network: the lpips columns are there and empty (not 0) */
+  check_csv_column(out, "table.csv", "lpips", TRUE);
+  check_csv_column(out, "summary.csv", "lpips_mean", TRUE);
+  check_csv_column(out, "summary.csv", "lpips_std", TRUE);
+  text = read_file(out, "table.json");
+  g_assert_cmpint(count_substr(text, "\"lpips\" : null"), ==, 8);
+  g_free(text);
   g_free(shard0);
   g_free(base);
   g_free(cells);
+  g_free(out);
+  g_free(images);
+}
+
+/* ---- LPIPS ---- */
+
+static const char *lpips_bundle(void) {
+  const char *dir = g_getenv("PLORG_LPIPS_TEST_DIR");
+  char *manifest = dir ? g_build_filename(dir, "lpips.json", NULL) : NULL;
+  gboolean ok = manifest && g_file_test(manifest, G_FILE_TEST_IS_REGULAR);
+  g_free(manifest);
+  if (!ok)
+    g_test_skip("no LPIPS test bundle (tests/cli/make_lpips_bundle.py needs /usr/bin/python3 with torch)");
+  return ok ? dir : NULL;
+}
+
+/* The shim's LPIPS of two [0,1] images, as the API documents it (inputs in [-1,1]). */
+static double shim_lpips(PlLpips *net, const PlImage *a, const PlImage *b) {
+  PlImage *x = pl_image_copy(a), *y = pl_image_copy(b);
+  pl_image_to_model_range(x);
+  pl_image_to_model_range(y);
+  double d = NAN;
+  g_assert_cmpint(pllpips_distance(net, x->data, y->data, 1, x->h, x->w, &d), ==, PLSHIM_OK);
+  pl_image_free(x);
+  pl_image_free(y);
+  return d;
+}
+
+static PlLpips *load_shim_lpips(const char *dir) {
+  PlShimLoadParams lp;
+  plshim_load_params_init(&lp);
+  lp.device = PLSHIM_DEVICE_CPU;   /* the CLI runs with --device cpu below */
+  lp.deterministic = 1;
+  PlLpips *net = NULL;
+  g_assert_cmpint(pllpips_load(dir, &lp, &net), ==, PLSHIM_OK);
+  plshim_set_num_threads(1);       /* as the CLI's run (one torch thread on CPU) */
+  return net;
+}
+
+static PlImage *load_fitted(const char *path, int n) {
+  GError *e = NULL;
+  PlImage *img = pl_image_load(path, &e);
+  g_assert_no_error(e);
+  PlImage *fit = pl_image_fit_square(img, n, PL_FIT_CENTER_CROP);
+  pl_image_free(img);
+  return fit;
+}
+
+/* The same float32 network on the same float32 inputs: the CLI's value and the test's may
+ * differ only by summation order, i.e. a few float32 roundings of a sum of O(1) terms. */
+static void assert_same_lpips(double cli, double shim) {
+  g_assert_cmpfloat(fabs(cli - shim), <=, 1e-6 * MAX(1.0, fabs(shim)));
+}
+
+static double json_number_after(const char *text, const char *key) {
+  const char *p = strstr(text, key);
+  g_assert_nonnull(p);
+  p += strlen(key);
+  while (*p == ' ' || *p == ':' || *p == '[' || *p == '\n')
+    p++;
+  char *end = NULL;
+  double v = g_ascii_strtod(p, &end);
+  g_assert_true(end != p);
+  return v;
+}
+
+static void test_lpips_run(void) {
+  const char *dir = lpips_bundle();
+  if (!dir)
+    return;
+  char *img = image(1);
+  char *out = g_build_filename(tmp, "lpips-run", NULL);
+  char *args = g_strdup_printf("run --image '%s' --task box --solver psld --steps 3 --seed 0 "
+                               "--device cpu --lpips '%s' --out '%s'", img, dir, out);
+  Result r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_null(strstr(r.out, "LPIPS not computed"));
+  char *line = metrics_line(r.out);
+  const char *at = strstr(line, "LPIPS ");
+  g_assert_nonnull(at);                        /* next to PSNR and SSIM */
+  g_assert_nonnull(strstr(line, "SSIM"));
+  g_assert_nonnull(strstr(line, "(alex)"));
+  double printed = g_ascii_strtod(at + strlen("LPIPS "), NULL);
+  char *record = read_file(out, "run.json");
+  double recorded = json_number_after(record, "\"lpips\"");
+  g_assert_nonnull(strstr(record, "\"lpips_net\" : \"alex\""));
+
+  /* the shim on the same two images: the lossless reconstruction and the fitted clean image */
+  PlLpips *net = load_shim_lpips(dir);
+  PlImage *clean = load_fitted(img, 64);
+  char *raw = NULL;
+  gsize len = 0;
+  char *f32 = g_build_filename(out, "reconstruction.f32", NULL);
+  g_assert_true(g_file_get_contents(f32, &raw, &len, NULL));
+  g_assert_cmpuint(len, ==, sizeof(float) * 3 * clean->h * clean->w);
+  PlImage *rec = pl_image_copy(clean);
+  memcpy(rec->data, raw, len);
+  double d = shim_lpips(net, rec, clean);
+  /* first principles: a distance (0 on identical images, symmetric, > 0 otherwise) */
+  g_assert_cmpfloat(shim_lpips(net, clean, clean), ==, 0.0);
+  g_assert_cmpfloat(shim_lpips(net, clean, rec), ==, d);
+  g_assert_cmpfloat(d, >, 0.0);
+  assert_same_lpips(recorded, d);
+  g_assert_cmpfloat(fabs(printed - d), <=, 0.5e-4 + 1e-9);   /* printed with 4 decimals */
+  pl_image_free(rec);
+  pl_image_free(clean);
+  pllpips_free(net);
+  g_free(f32);
+  g_free(raw);
+  g_free(record);
+  g_free(line);
+  result_clear(&r);
+  g_free(args);
+  g_free(out);
+  g_free(img);
+}
+
+/* A bad --lpips is reported before any work: exit 1 (a runtime failure, as a bad --model),
+ * a message naming the folder, and no outputs. */
+static void check_bad_lpips(const char *bundle, const char *why) {
+  char *img = image(0);
+  char *out = g_build_filename(tmp, "bad-lpips-out", NULL);
+  char *args = g_strdup_printf("run --image '%s' --steps 3 --lpips '%s' --out '%s'", img, bundle, out);
+  Result r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_nonnull(strstr(r.err, "cannot load the LPIPS network"));
+  g_assert_nonnull(strstr(r.err, bundle));
+  g_assert_nonnull(strstr(r.err, why));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  result_clear(&r);
+  g_free(args);
+  const char *data = g_getenv("PLORG_DATA_DIR");
+  char *images = g_build_filename(data, "images", NULL);
+  args = g_strdup_printf("sweep --images '%s' --limit 1 --plorg off --steps 3 --lpips '%s' "
+                         "--out '%s'", images, bundle, out);
+  r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 1);
+  g_assert_nonnull(strstr(r.err, "cannot load the LPIPS network"));
+  g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  result_clear(&r);
+  g_free(images);
+  g_free(args);
+  g_free(out);
+  g_free(img);
+}
+
+static void test_lpips_bad_bundle(void) {
+  char *missing = g_build_filename(tmp, "no-such-lpips", NULL);
+  check_bad_lpips(missing, "missing-file");
+  g_free(missing);
+  char *bad = g_build_filename(tmp, "bad-lpips", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(bad, 0755), ==, 0);
+  char *json = g_build_filename(bad, "lpips.json", NULL), *pt = g_build_filename(bad, "lpips.pt", NULL);
+  g_assert_true(g_file_set_contents(json, "{ not json", -1, NULL));
+  g_assert_true(g_file_set_contents(pt, "not a TorchScript archive", -1, NULL));
+  check_bad_lpips(bad, "manifest");
+  const char *good = g_getenv("PLORG_LPIPS_TEST_DIR");
+  char *good_json = good ? g_build_filename(good, "lpips.json", NULL) : NULL, *text = NULL;
+  if (good_json && g_file_get_contents(good_json, &text, NULL, NULL)) {
+    /* a valid manifest with a corrupt network file */
+    g_assert_true(g_file_set_contents(json, text, -1, NULL));
+    check_bad_lpips(bad, "torchscript");
+  }
+  g_free(text);
+  g_free(good_json);
+  g_free(json);
+  g_free(pt);
+  g_free(bad);
+}
+
+/* The shim's LPIPS of a sweep cell's saved reconstruction against its clean image. */
+static double cell_png_lpips(PlLpips *net, const char *out, const char *key, const char *img) {
+  char *png = g_strdup_printf("%s/images/%s.png", out, key);
+  PlImage *rec = load_fitted(png, 64), *clean = load_fitted(img, 64);
+  double d = shim_lpips(net, rec, clean);
+  pl_image_free(rec);
+  pl_image_free(clean);
+  g_free(png);
+  return d;
+}
+
+static void test_lpips_sweep(void) {
+  const char *dir = lpips_bundle();
+  if (!dir)
+    return;
+  const char *data = g_getenv("PLORG_DATA_DIR");
+  char *images = g_build_filename(data, "images", NULL);
+  char *out = g_build_filename(tmp, "lpips-sweep", NULL);
+  char *base = g_strdup_printf("sweep --images '%s' --limit 1 --tasks box --solvers psld "
+                               "--omegas 0.5 --steps 3 --device cpu --no-plots --out '%s'",
+                               images, out);
+  /* a cell finished without LPIPS ... */
+  char *args = g_strdup_printf("%s --plorg off", base);
+  Result r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 0);
+  check_csv_column(out, "table.csv", "lpips", TRUE);
+  result_clear(&r);
+  g_free(args);
+  /* ... gets it from its saved reconstruction when --lpips is given; a new cell from its
+   * float result */
+  args = g_strdup_printf("%s --plorg both --lpips '%s'", base, dir);
+  r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 0);
+  g_assert_nonnull(strstr(r.out, "added LPIPS to 1 finished cell"));
+  g_assert_null(strstr(r.out, "LPIPS not computed"));
+  check_csv_column(out, "table.csv", "lpips", FALSE);
+  check_csv_column(out, "summary.csv", "lpips_mean", FALSE);
+  check_csv_column(out, "summary.csv", "lpips_std", FALSE);
+  char *table = read_file(out, "table.json");
+  g_assert_cmpint(count_substr(table, "\"lpips_source\" : \"png\""), ==, 1);
+  g_assert_cmpint(count_substr(table, "\"lpips_source\" : \"result\""), ==, 1);
+  g_free(table);
+  char *img = image(0), *stem = g_path_get_basename(img);
+  *strrchr(stem, '.') = '\0';
+  char *key = g_strdup_printf("%s__box__psld__base__w0.5", stem);
+  char *cell_name = g_strdup_printf("cells/%s.json", key);
+  char *cell = read_file(out, cell_name);
+  PlLpips *net = load_shim_lpips(dir);
+  double d = cell_png_lpips(net, out, key, img);
+  g_assert_cmpfloat(d, >, 0.0);
+  assert_same_lpips(json_number_after(cell, "\"lpips\""), d);
+  g_free(cell);
+  result_clear(&r);
+  g_free(args);
+  /* without saved images a cell lacking LPIPS is run again */
+  char *out2 = g_build_filename(tmp, "lpips-sweep-noimg", NULL);
+  char *base2 = g_strdup_printf("sweep --images '%s' --limit 1 --tasks box --solvers psld "
+                                "--plorg off --steps 3 --device cpu --no-plots --no-images "
+                                "--quiet --out '%s'", images, out2);
+  r = run_plorg(base2);
+  g_assert_cmpint(r.status, ==, 0);
+  result_clear(&r);
+  args = g_strdup_printf("%s --lpips '%s'", base2, dir);
+  r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 0);
+  check_csv_column(out2, "table.csv", "lpips", FALSE);
+  result_clear(&r);
+  pllpips_free(net);
+  g_free(args);
+  g_free(base2);
+  g_free(out2);
+  g_free(cell_name);
+  g_free(key);
+  g_free(stem);
+  g_free(img);
+  g_free(base);
   g_free(out);
   g_free(images);
 }
@@ -267,11 +587,15 @@ int main(int argc, char **argv) {
   g_assert_cmpint(argc, >=, 2);
   plorg = argv[argc - 1];
   tmp = g_dir_make_tmp("plorg-cli-XXXXXX", NULL);
+  g_unsetenv("PLORG_LPIPS_DIR");   /* "without --lpips" must mean without a network */
   g_test_add_func("/cli/help-and-usage", test_help_and_usage);
   g_test_add_func("/cli/missing-model", test_missing_model);
   g_test_add_func("/cli/info", test_info);
   g_test_add_func("/cli/run", test_run);
   g_test_add_func("/cli/sweep", test_sweep);
+  g_test_add_func("/cli/lpips-run", test_lpips_run);
+  g_test_add_func("/cli/lpips-bad-bundle", test_lpips_bad_bundle);
+  g_test_add_func("/cli/lpips-sweep", test_lpips_sweep);
   int rc = g_test_run();
   rm_rf(tmp);
   g_free(tmp);

@@ -131,6 +131,11 @@ static void test_record_round_trip(void) {
   g_assert_cmpfloat(ch->new_value, ==, 0.7);
   g_assert_cmpfloat(rec->psnr, ==, pl_run_psnr(run, 0));
   g_assert_cmpfloat(rec->residual, ==, pl_run_residual(run, 0));
+  /* no LPIPS network was given: no number, neither in the run nor in its record */
+  g_assert_true(isnan(pl_run_lpips(run, 0)));
+  g_assert_null(pl_run_lpips_net(run));
+  g_assert_true(isnan(rec->lpips) && isnan(rec->sample_lpips[0]));
+  g_assert_null(rec->lpips_net);
   g_assert_cmpuint(rec->steps->len, ==, 8);
   g_assert_cmpuint(rec->y_len, ==, pl_operator_y_len(pl_run_operator(run)));
   g_assert_cmpmem(rec->y, rec->y_len * sizeof(float), pl_run_measurement(run), rec->y_len * sizeof(float));
