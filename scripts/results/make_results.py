@@ -20,6 +20,9 @@ import tempfile
 # PSLD omega 0.5 at 250 steps scaled to 2.5; ReSample's reference DPS scale 0.5; large = 10x).
 PSLD_DEFAULT, PSLD_LARGE = 2.5, 25.0
 RESAMPLE_DEFAULT, RESAMPLE_LARGE = 0.5, 5.0
+# The rank-rule study's steps: the default and 8, where PSLD starts to fail (at 25 every
+# configuration fails, so it would tell the rules apart by nothing).
+RANK_DEFAULT, RANK_LARGE = 2.5, 8.0
 # A reconstruction "fails" below this PSNR: on the bundled model a blank or blotched face
 # scores 10-14 dB against the clean emoji, a recognisable one 18 dB and more.
 FAIL_DB = 15.0
@@ -160,31 +163,30 @@ def section_setup(p, results, t1):
 
 
 def section_table1(p, results, t1):
+    cols = [(PSLD_DEFAULT, "default"), (RANK_LARGE, "3.2x"), (PSLD_LARGE, "large (10x)")]
     p.add("## Table 1 — PSLD vs PLoRG-PSLD", "",
           f"`{command_of(results, 'table1')}`", "",
           f"Default step omega = {PSLD_DEFAULT:g} (PSLD's default 0.5 at 250 steps, scaled to "
-          f"50 steps), large step = {PSLD_LARGE:g} (10x). Mean ± standard deviation over the "
-          "images; \"PLoRG − PSLD\" is the mean per-image PSNR difference and the number of "
-          "images on which PLoRG-PSLD scored higher.", "")
+          f"50 steps), large step = {PSLD_LARGE:g} (10x); omega = {RANK_LARGE:g} (3.2x) is "
+          "shown too because at 10x every run fails. Mean ± standard deviation over the "
+          "images; failures count diverged runs and runs below the failure PSNR.", "")
     lp = has_lpips(t1)
-    header = ["task", "method", "PSNR default", "SSIM default", "PSNR large", "SSIM large",
-              "failures large"]
-    if lp:
-        header[4:4] = ["LPIPS default"]
-        header.insert(7, "LPIPS large")
+    header = ["task", "method"]
+    for w, name in cols:
+        header += [f"PSNR ω={w:g} ({name})", "SSIM"] + (["LPIPS"] if lp else [])
+    header += [f"failures ω={w:g}" for w, _ in cols[1:]]
     rows = []
     for task in tasks_of(t1):
         for plorg in (False, True):
-            d = select(t1, task=task, plorg=plorg, omega=PSLD_DEFAULT)
-            l = select(t1, task=task, plorg=plorg, omega=PSLD_LARGE)
-            row = [TASK_LABEL[task], "PLoRG-PSLD" if plorg else "PSLD",
-                   mean_std([r["psnr"] for r in d]), mean_std3([r["ssim"] for r in d]),
-                   mean_std([r["psnr"] for r in l]), mean_std3([r["ssim"] for r in l]),
-                   fail_rate(l)]
-            if lp:
-                row[4:4] = [mean_std3([r["lpips"] for r in d])]
-                row.insert(7, mean_std3([r["lpips"] for r in l]))
-            rows.append(row)
+            row = [TASK_LABEL[task], "PLoRG-PSLD" if plorg else "PSLD"]
+            fails = []
+            for w, _ in cols:
+                c = select(t1, task=task, plorg=plorg, omega=w)
+                row += [mean_std([r["psnr"] for r in c]), mean_std3([r["ssim"] for r in c])]
+                if lp:
+                    row.append(mean_std3([r["lpips"] for r in c]))
+                fails.append(fail_rate(c))
+            rows.append(row + fails[1:])
     p.table(header, rows)
     if not lp:
         p.add("LPIPS: not computed — no LPIPS network was loaded (`plorg sweep --lpips DIR` "
@@ -193,7 +195,7 @@ def section_table1(p, results, t1):
     rows = []
     for task in tasks_of(t1):
         row = [TASK_LABEL[task]]
-        for w in (PSLD_DEFAULT, PSLD_LARGE):
+        for w, _ in cols:
             a = select(t1, task=task, plorg=False, omega=w)
             b = select(t1, task=task, plorg=True, omega=w)
             d = paired(a, b)
@@ -201,9 +203,13 @@ def section_table1(p, results, t1):
             row += [f"{statistics.mean(d):+.2f} dB, {wins}/{len(d)}" if d else "–",
                     verdict(d, wins, len(d))]
         rows.append(row)
-    p.add("Paired per image (PLoRG-PSLD − PSLD):", "")
-    p.table(["task", "default: mean diff, PLoRG higher", "reads", "large: mean diff, PLoRG higher",
-             "reads"], rows)
+    p.add("Paired per image: mean PSNR difference PLoRG-PSLD − PSLD and the number of images "
+          "on which PLoRG-PSLD scored higher. \"Reads\" says PLoRG better/worse when the mean "
+          "difference exceeds 0.5 dB and most images agree, else no clear difference.", "")
+    header = ["task"]
+    for w, name in cols:
+        header += [f"ω={w:g}: diff, PLoRG higher", "reads"]
+    p.table(header, rows)
 
 
 def section_fig3a(p, results, t1):
@@ -225,11 +231,27 @@ def section_fig3a(p, results, t1):
             rows.append(row)
     p.add("Mean PSNR (dB); \"div.\" counts runs stopped for divergence:", "")
     p.table(header, rows)
+    rows = []
+    for task in tasks_of(t1):
+        for plorg in (False, True):
+            means = [(w, mean([r["psnr"] for r in select(t1, task=task, plorg=plorg, omega=w)]))
+                     for w in omegas]
+            means = [(w, m) for w, m in means if not math.isnan(m)]
+            if not means:
+                continue
+            w_best, m_best = max(means, key=lambda x: x[1])
+            window = [w for w, m in means if m >= m_best - 2.0]
+            rows.append([TASK_LABEL[task], "PLoRG-PSLD" if plorg else "PSLD", f"{m_best:.2f}",
+                         f"{w_best:g}", ", ".join(f"{w:g}" for w in window)])
+    p.add("Each method at its best step size, and the step sizes of the grid whose mean PSNR "
+          "is within 2 dB of that best (the usable window):", "")
+    p.table(["task", "method", "best mean PSNR", "at ω", "ω within 2 dB of best"], rows)
 
 
 def section_table2(p, results, t2):
     p.add("## Table 2 — ReSample vs PLoRG-ReSample", "",
           f"`{command_of(results, 'table2')}`", "",
+          f"`{command_of(results, 'table2-phase')}`", "",
           f"DPS scale {RESAMPLE_DEFAULT:g} (the reference's) and {RESAMPLE_LARGE:g} (10x); "
           "50 DDIM steps. Phase retrieval is best of 4 samples, picked by the smallest "
           "measurement residual ||y - A(x)|| (no ground truth used); the \"oracle\" column "
@@ -253,7 +275,8 @@ def section_fig3b(p, results, t1, t2):
     p.add("## Figure 3b — PSNR histograms and failure rates", "",
           "One row per step size, one column per method (drawn by `plorg sweep`).", "")
     for task in tasks_of(t2):
-        p.add(f"![{TASK_LABEL[task]} histograms](results/table2/psnr_hist-{task}.png)", "")
+        folder = "table2-phase" if task == "phase" else "table2"
+        p.add(f"![{TASK_LABEL[task]} histograms](results/{folder}/psnr_hist-{task}.png)", "")
     for task in ("box", "sr4"):
         if task in tasks_of(t1):
             p.add(f"PSLD, {TASK_LABEL[task]}: "
@@ -274,7 +297,7 @@ def section_rank(p, results, t1):
     p.add("## Rank rule and tau", "",
           "PLoRG-PSLD on box inpainting and 4x SR with the paper's per-channel rank rule "
           "and the reference code's pooled rule, tau 0.9 / 0.95 / 0.99 (the paper rule at "
-          "0.99 is Table 1's run). Seconds per run is the mean wall time of one 50-step run "
+          f"0.99 is Table 1's run), at omega {RANK_DEFAULT:g} and {RANK_LARGE:g}. Seconds per run is the mean wall time of one 50-step run "
           "on one thread, a measure of the projection's cost (the SVD is the same size for "
           "every tau; a smaller rank only changes the projection).", "")
     configs = []
@@ -286,18 +309,18 @@ def section_rank(p, results, t1):
                 rows = read_table(os.path.join(results, f"rank-{rule}-tau{tau}", "table.csv"))
             configs.append((rule, tau, rows))
     base = [r for r in t1 if not r["plorg"]]
-    header = ["task", "rank rule", "tau", "PSNR default", "PSNR large", "failures large",
-              "s / run"]
+    header = ["task", "rank rule", "tau", f"PSNR ω={RANK_DEFAULT:g}", f"PSNR ω={RANK_LARGE:g}",
+              f"failures ω={RANK_LARGE:g}", "s / run"]
     out = []
     for task in ("box", "sr4"):
-        d = select(base, task=task, omega=PSLD_DEFAULT)
-        l = select(base, task=task, omega=PSLD_LARGE)
+        d = select(base, task=task, omega=RANK_DEFAULT)
+        l = select(base, task=task, omega=RANK_LARGE)
         out.append([TASK_LABEL[task], "PSLD (no PLoRG)", "–", mean_std([r["psnr"] for r in d]),
                     mean_std([r["psnr"] for r in l]), fail_rate(l),
                     f"{mean([r['elapsed_s'] for r in d + l]):.2f}"])
         for rule, tau, rows in configs:
-            d = select(rows, task=task, omega=PSLD_DEFAULT)
-            l = select(rows, task=task, omega=PSLD_LARGE)
+            d = select(rows, task=task, omega=RANK_DEFAULT)
+            l = select(rows, task=task, omega=RANK_LARGE)
             if not d and not l:
                 out.append([TASK_LABEL[task], rule, tau, "(not run)", "", "", ""])
                 continue
@@ -305,6 +328,31 @@ def section_rank(p, results, t1):
                         mean_std([r["psnr"] for r in l]), fail_rate(l),
                         f"{mean([r['elapsed_s'] for r in d + l]):.2f}"])
     p.table(header, out)
+
+
+def section_control(p, results, t1):
+    ctl = read_table(os.path.join(results, "control", "table.csv"))
+    if not ctl:
+        return
+    w_ctl = ctl[0]["omega"]
+    p.add("## Control: a smaller step or a better direction?", "",
+          f"`{command_of(results, 'control')}`", "",
+          "PLoRG keeps about 80% of the gradient's norm on this model (mean "
+          "||P(g)|| / ||g|| over a run), so PLoRG-PSLD at the default step moves about as far "
+          f"as PSLD at omega {w_ctl:g}. If PLoRG's gain at the default were only a smaller "
+          f"step, PSLD at {w_ctl:g} would match it.", "")
+    rows = []
+    for task in tasks_of(t1):
+        a = select(t1, task=task, plorg=False, omega=PSLD_DEFAULT)
+        c = select(ctl, task=task)
+        b = select(t1, task=task, plorg=True, omega=PSLD_DEFAULT)
+        d = paired(c, b)
+        wins = sum(1 for x in d if x > 0)
+        rows.append([TASK_LABEL[task], mean_std([r["psnr"] for r in a]),
+                     mean_std([r["psnr"] for r in c]), mean_std([r["psnr"] for r in b]),
+                     f"{statistics.mean(d):+.2f} dB, {wins}/{len(d)}" if d else "–"])
+    p.table(["task", f"PSLD ω={PSLD_DEFAULT:g}", f"PSLD ω={w_ctl:g}",
+             f"PLoRG-PSLD ω={PSLD_DEFAULT:g}", f"PLoRG-PSLD − PSLD ω={w_ctl:g} (paired)"], rows)
 
 
 def write_atomic(path, text):
@@ -322,7 +370,8 @@ def main():
     ap.add_argument("--discussion", default=os.path.join(os.path.dirname(__file__), "discussion.md"))
     a = ap.parse_args()
     t1 = read_table(os.path.join(a.results, "table1", "table.csv"))
-    t2 = read_table(os.path.join(a.results, "table2", "table.csv"))
+    t2 = (read_table(os.path.join(a.results, "table2", "table.csv")) +
+          read_table(os.path.join(a.results, "table2-phase", "table.csv")))
     if not t1:
         sys.exit(f"make_results: no {a.results}/table1/table.csv: run scripts/results/run-sweeps.sh")
     p = Page()
@@ -334,6 +383,7 @@ def main():
     section_setup(p, a.results, t1)
     section_table1(p, a.results, t1)
     section_fig3a(p, a.results, t1)
+    section_control(p, a.results, t1)
     if t2:
         section_table2(p, a.results, t2)
         section_fig3b(p, a.results, t1, t2)
