@@ -20,8 +20,8 @@ import tempfile
 # PSLD omega 0.5 at 250 steps scaled to 2.5; ReSample's reference DPS scale 0.5; large = 10x).
 PSLD_DEFAULT, PSLD_LARGE = 2.5, 25.0
 RESAMPLE_DEFAULT, RESAMPLE_LARGE = 0.5, 5.0
-# The rank-rule study's steps: the default and 8, where PSLD starts to fail (at 25 every
-# configuration fails, so it would tell the rules apart by nothing).
+# The rank-rule study's steps: the default and 8, where PSLD starts to fail (at 25 nearly every
+# run fails, so it would tell the rules apart by nothing).
 RANK_DEFAULT, RANK_LARGE = 2.5, 8.0
 # A reconstruction "fails" below this PSNR: on the bundled model a blank or blotched face
 # scores 10-14 dB against the clean emoji, a recognisable one 18 dB and more.
@@ -168,7 +168,7 @@ def section_table1(p, results, t1):
           f"`{command_of(results, 'table1')}`", "",
           f"Default step omega = {PSLD_DEFAULT:g} (PSLD's default 0.5 at 250 steps, scaled to "
           f"50 steps), large step = {PSLD_LARGE:g} (10x); omega = {RANK_LARGE:g} (3.2x) is "
-          "shown too because at 10x every run fails. Mean ± standard deviation over the "
+          "shown too because at 10x nearly every run fails. Mean ± standard deviation over the "
           "images; failures count diverged runs and runs below the failure PSNR.", "")
     lp = has_lpips(t1)
     header = ["task", "method"]

@@ -50,7 +50,7 @@ sweep table1 --tasks box,random,gblur,mblur,sr4 --solvers psld --plorg both \
   --omegas "$psld_omegas" --steps 50
 
 # Rank rule and tau: PLoRG-PSLD with both rules and tau 0.9/0.95/0.99, at the default and at
-# 8 (where PSLD starts to fail; at 25 every configuration fails), on two tasks (the paper rule at
+# 8 (where PSLD starts to fail; at 25 nearly every run fails), on two tasks (the paper rule at
 # tau 0.99 is table1's PLoRG-PSLD).
 for rule in paper pooled; do
   for tau in 0.9 0.95 0.99; do
