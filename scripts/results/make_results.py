@@ -63,22 +63,17 @@ def finite(values):
     return [v for v in values if not math.isnan(v)]
 
 
-def mean_std(values):
+def mean_std(values, digits=2):
     v = finite(values)
     if not v:
         return "–"
     if len(v) == 1:
-        return f"{v[0]:.2f}"
-    return f"{statistics.mean(v):.2f} ± {statistics.stdev(v):.2f}"
+        return f"{v[0]:.{digits}f}"
+    return f"{statistics.mean(v):.{digits}f} ± {statistics.stdev(v):.{digits}f}"
 
 
 def mean_std3(values):
-    v = finite(values)
-    if not v:
-        return "–"
-    if len(v) == 1:
-        return f"{v[0]:.3f}"
-    return f"{statistics.mean(v):.3f} ± {statistics.stdev(v):.3f}"
+    return mean_std(values, 3)
 
 
 def mean(values):
