@@ -1,10 +1,15 @@
 #!/usr/bin/python3
 """Fetch and prepare the emoji face data set for the bundled default model.
 
-Sources (both fetched with `npm pack`, both freely licensed, see NOTICE):
-  * emoji-datasource-twitter  -- Twitter's twemoji artwork, CC-BY 4.0
-  * emoji-datasource-google   -- Google's Noto emoji artwork, Apache 2.0
-Apple's set is not freely licensed and is never used.
+Sources (all fetched with `npm pack`, all freely licensed, see NOTICE):
+  * emoji-datasource-twitter         -- Twitter's twemoji artwork, CC-BY 4.0
+  * emoji-datasource-google          -- Google's Noto emoji artwork, Apache 2.0
+  * @iconify-json/fluent-emoji-flat  -- Microsoft's Fluent Emoji (flat), MIT;
+    SVG bodies, rasterised here with rsvg-convert (Debian's librsvg2-bin)
+Apple's set is not freely licensed and is never used. OpenMoji is left out on
+purpose: it is kept as a style the model never saw (see models/README.md).
+The emoji list (names, subcategories, skin tones) comes from emoji-datasource's
+emoji.json for every vendor, so the split is the same for all of them.
 
 Face-like emoji are the "face-*" subcategories and the person / gesture / role /
 fantasy subcategories, with every skin-tone variation. The split is made by
@@ -34,6 +39,8 @@ PACKAGES = {
     "twitter": ("emoji-datasource-twitter", "16.0.0"),
     "google": ("emoji-datasource-google", "16.0.0"),
 }
+FLUENT_PACKAGE = ("@iconify-json/fluent-emoji-flat", "1.2.6")
+VENDORS = ("twitter", "google", "fluent")
 FACE_SUBCATEGORIES_PREFIX = ("face-",)
 FACE_SUBCATEGORIES = {"cat-face", "monkey-face", "person", "person-gesture",
                       "person-role", "person-fantasy"}
@@ -42,7 +49,7 @@ HELD_OUT_FRACTION = 0.08
 
 def fetch_package(name, version, cache):
     """npm pack NAME@VERSION into cache/ and unpack; returns the package dir."""
-    dest = os.path.join(cache, f"{name}-{version}")
+    dest = os.path.join(cache, f"{name.replace('/', '+')}-{version}")
     if os.path.isdir(dest):
         return dest
     os.makedirs(cache, exist_ok=True)
@@ -77,6 +84,16 @@ def held_out(base_code):
     return (h % 10000) < HELD_OUT_FRACTION * 10000
 
 
+def face_images(entries):
+    """(unified code of the base emoji, code of the image) of every face-like image."""
+    for e in entries:
+        if not is_face_like(e):
+            continue
+        yield e["unified"], e
+        for v in e.get("skin_variations", {}).values():
+            yield e["unified"], v
+
+
 def collect(pkg_dir, vendor, size):
     entries = json.load(open(os.path.join(pkg_dir, "emoji.json")))
     img_dir = os.path.join(pkg_dir, "img", vendor, "64")
@@ -95,6 +112,40 @@ def collect(pkg_dir, vendor, size):
     return items
 
 
+def fluent_key(unified):
+    # Iconify's chars.json: lower-case code points joined by '-', without VS16.
+    return "-".join(c for c in unified.lower().split("-") if c != "fe0f")
+
+
+def render_svg_on_white(svg, size):
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.svg"), os.path.join(tmp, "out.png")
+        with open(src, "w") as f:
+            f.write(svg)
+        subprocess.run(["rsvg-convert", "-w", str(size), "-h", str(size),
+                        "-b", "white", "-o", dst, src], check=True)
+        return np.asarray(Image.open(dst).convert("RGB"), dtype=np.uint8)
+
+
+def collect_fluent(pkg_dir, entries, size):
+    """Fluent Emoji Flat images of the face-like emoji, named by their emoji.json image."""
+    icons = json.load(open(os.path.join(pkg_dir, "icons.json")))
+    chars = json.load(open(os.path.join(pkg_dir, "chars.json")))
+    w, h = icons.get("width", 16), icons.get("height", 16)
+    items = []
+    for base, e in face_images(entries):
+        name = chars.get(fluent_key(e["unified"]))
+        icon = icons["icons"].get(name) if name else None
+        if icon is None:
+            continue
+        iw, ih = icon.get("width", w), icon.get("height", h)
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{iw}" height="{ih}" '
+               f'viewBox="{icon.get("left", 0)} {icon.get("top", 0)} {iw} {ih}">{icon["body"]}</svg>')
+        split = "test" if held_out(base) else "train"
+        items.append((split, f"fluent/{e['image']}", render_svg_on_white(svg, size)))
+    return items
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,12 +155,22 @@ def main():
     ap.add_argument("--bundle-dir", default=None,
                     help="copy held-out PNGs here (the app's image picker and tests)")
     ap.add_argument("--bundle-count", type=int, default=40)
+
+    ap.add_argument("--vendors", default=",".join(VENDORS),
+                    help="comma-separated subset of " + ",".join(VENDORS))
     args = ap.parse_args()
 
+    vendors = args.vendors.split(",")
+    if any(v not in VENDORS for v in vendors):
+        sys.exit(f"--vendors: each must be one of {','.join(VENDORS)}")
     items = []
-    for vendor, (name, version) in PACKAGES.items():
-        pkg = fetch_package(name, version, args.cache)
-        got = collect(pkg, vendor, args.size)
+    for vendor in vendors:
+        if vendor == "fluent":
+            entries = json.load(open(os.path.join(
+                fetch_package(*PACKAGES["twitter"], args.cache), "emoji.json")))
+            got = collect_fluent(fetch_package(*FLUENT_PACKAGE, args.cache), entries, args.size)
+        else:
+            got = collect(fetch_package(*PACKAGES[vendor], args.cache), vendor, args.size)
         print(f"{vendor}: {len(got)} face-like images")
         items += got
 
