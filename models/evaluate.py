@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Measure the bundled model's quality from its training checkpoints.
+"""Measure the bundled model's quality from its training checkpoints or from a bundle.
 
   * autoencoder reconstruction PSNR on the held-out split (never trained on)
   * a grid of unconditional DDIM samples (eta 0) next to training images, to look at
@@ -8,6 +8,7 @@
 Writes models/samples/*.png and prints a markdown summary for models/README.md.
 """
 import argparse
+import json
 import os
 
 import numpy as np
@@ -15,6 +16,7 @@ import torch
 from PIL import Image
 
 from ldm_small import AutoencoderKL, UNet, linear_betas
+from train import autoencoder_from_bundle, heldout_eps_mse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -61,48 +63,59 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "samples"))
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bundle", default=None, help="evaluate this exported bundle instead of the checkpoints")
+    ap.add_argument("--samples", type=int, default=64, help="unconditional samples in the grid")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the samples' noise")
+    ap.add_argument("--suffix", default="", help="appended to the output file names")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
 
-    ae = AutoencoderKL().eval()
-    ae.load_state_dict(torch.load(os.path.join(args.ckpt_dir, "autoencoder.pt"), map_location="cpu")["model"])
+    if args.bundle:
+        ae = autoencoder_from_bundle(args.bundle).eval()
+    else:
+        ae = AutoencoderKL().eval()
+        ae.load_state_dict(torch.load(os.path.join(args.ckpt_dir, "autoencoder.pt"), map_location="cpu")["model"])
     test = load(os.path.join(args.data, "test_64.npy"))
     train = load(os.path.join(args.data, "train_64.npy"))
     with torch.no_grad():
         rec = torch.cat([ae.decoder(ae.encoder(test[i:i + 64])[0]) for i in range(0, len(test), 64)])
         rec_tr = torch.cat([ae.decoder(ae.encoder(train[i:i + 64])[0]) for i in range(0, 512, 64)])
     p_test, p_train = psnr(rec, test), psnr(rec_tr, train[:512])
-    to_grid(torch.cat([test[:16], rec[:16]]), 16).save(os.path.join(args.out, "autoencoder_heldout.png"))
+    to_grid(torch.cat([test[:16], rec[:16]]), 16).save(os.path.join(args.out, f"autoencoder_heldout{args.suffix}.png"))
     print(f"| autoencoder PSNR, held-out ({len(test)} images) | {p_test.mean():.2f} dB "
           f"(min {p_test.min():.2f}, max {p_test.max():.2f}) |")
     print(f"| autoencoder PSNR, first 512 training images | {p_train.mean():.2f} dB |")
 
-    upath = os.path.join(args.ckpt_dir, "unet.pt")
-    if not os.path.exists(upath):
-        return
-    s = torch.load(upath, map_location="cpu")
     unet = UNet().eval()
-    unet.load_state_dict(s["ema"])
-    scale = s["scale_factor"]
+    if args.bundle:
+        man = json.load(open(os.path.join(args.bundle, "model.json")))
+        unet.load_state_dict(torch.jit.load(os.path.join(args.bundle, "unet.pt"), map_location="cpu").state_dict())
+        scale, step = man["scale_factor"], man["training"]["unet_steps"]
+    else:
+        upath = os.path.join(args.ckpt_dir, "unet.pt")
+        if not os.path.exists(upath):
+            return
+        s = torch.load(upath, map_location="cpu")
+        unet.load_state_dict(s["ema"])
+        scale, step = s["scale_factor"], s["step"]
     gen = torch.Generator().manual_seed(0)
-    # Held-out denoising loss: eps prediction error on held-out latents at random t.
-    abar = torch.cumprod(1 - linear_betas(), 0).float()
+    # Held-out denoising loss on the original 154 held-out images (Twemoji and Noto, first in
+    # test_64.npy), with the draws of the first bundle's measurement, and on all of them.
+    split = json.load(open(os.path.join(args.data, "split.json")))
+    n_old = sum(1 for n in split["test"] if n.split("/")[0] in ("twitter", "google"))
     with torch.no_grad():
         z0 = torch.cat([ae.encoder(test[i:i + 64])[0] for i in range(0, len(test), 64)]) * scale
-        losses = []
-        for _ in range(4):
-            t = torch.randint(0, 1000, (len(z0),), generator=gen)
-            n = torch.randn(z0.shape, generator=gen)
-            a = abar[t][:, None, None, None]
-            losses.append(((unet(a.sqrt() * z0 + (1 - a).sqrt() * n, t.float()) - n) ** 2).mean().item())
-    print(f"| UNet eps-MSE on held-out latents (random t) | {np.mean(losses):.4f} |")
-    print(f"| UNet training steps | {s['step']} |")
-    z = ddim_sample(unet, 48, args.steps, scale, gen)
+        mse_old, mse_all = heldout_eps_mse(unet, z0[:n_old]), heldout_eps_mse(unet, z0)
+    print(f"| UNet eps-MSE on held-out latents (random t), original {n_old} images | {mse_old:.4f} |")
+    print(f"| UNet eps-MSE on held-out latents (random t), all {len(z0)} images | {mse_all:.4f} |")
+    print(f"| UNet training steps | {step} |")
+    # Unconditional samples for looking at: a fixed seed, so two models get the same noise.
+    gen = torch.Generator().manual_seed(args.seed)
+    z = ddim_sample(unet, args.samples, args.steps, scale, gen)
     with torch.no_grad():
         x = ae.decoder(z)
-    to_grid(x, 12).save(os.path.join(args.out, "ddim_samples.png"))
-    to_grid(train[torch.randperm(len(train), generator=gen)[:24]], 12).save(os.path.join(args.out, "training_images.png"))
+    to_grid(x, 8).save(os.path.join(args.out, f"ddim_samples{args.suffix}.png"))
     print(f"samples written to {args.out}")
 
 

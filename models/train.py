@@ -130,7 +130,11 @@ def load_autoencoder(args):
         ae = AutoencoderKL()
         ae.load_state_dict(torch.load(path, map_location="cpu")["model"])
         return ae, "checkpoint"
-    return autoencoder_from_bundle(args.init_bundle), args.init_bundle
+    # Written once so that export_bundle.py and evaluate.py find the autoencoder too.
+    ae = autoencoder_from_bundle(args.init_bundle)
+    man = json.load(open(os.path.join(args.init_bundle, "model.json")))
+    save_ckpt(path, model=ae.state_dict(), step=int(man["training"]["autoencoder_steps"]))
+    return ae, args.init_bundle
 
 
 def compact_state(unet, ema, opt, step, scale, schedule):

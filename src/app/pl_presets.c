@@ -8,14 +8,18 @@
 /* Interactive step counts: short enough to watch on a CPU, long enough for the solvers'
  * behaviour (PSLD's collapse at a large step, ReSample's events) to show. */
 #define STEPS_INTERACTIVE 100
-/* "Large step": a measurement step at which plain PSLD collapses on the bundled emoji64
- * model while PLoRG-PSLD holds (the paper's headline comparison). Measured with
- * `plorg sweep` at 100 steps on two held-out images (mean PSNR, PSLD -> PLoRG-PSLD):
- * box: omega 1: 23.8 -> 21.5, omega 2: 15.9 -> 20.7, omega 5: 13.8 -> 15.7;
- * SR x4: omega 2: 23.7 -> 22.0, omega 10: 17.1 -> 20.6, omega 30: 13.9 -> 12.4.
- * As multiples of PSLD's default omega (0.1): */
-#define LARGE_STEP_BOX 20.0
-#define LARGE_STEP_SR 100.0
+
+/* Step sizes are multiples of the solver's default (pl_run_params_init) at the default
+ * step count, rescaled to the preset's step count: PSLD's and DPS's guidance accumulates
+ * over the steps, so the same total push at 100 instead of 250 steps needs 2.5x the step.
+ * The "large step" multiples and the samples the compare presets open on come from the
+ * calibration sweep in scripts/presets/calibrate.sh (numbers in docs/PRESETS.md); the
+ * slow test tests/app/test-presets-calibration.c checks that on its sample each large-step
+ * comparison shows PLoRG-PSLD at least 3 dB above PSLD. */
+#define LARGE_STEP_BOX 4.0
+#define LARGE_STEP_SR 8.0
+#define SAMPLE_BOX "twitter-1f469.png"
+#define SAMPLE_SR "twitter-1f469.png"
 
 typedef struct {
   const char *name, *label, *section;
@@ -23,28 +27,29 @@ typedef struct {
   PlSolver solver;
   gboolean plorg, compare;
   double omega_factor;
+  const char *sample;   /* bundled image the preset opens on, or NULL: keep the current one */
 } Builtin;
 
 static const Builtin builtins[] = {
   {"compare-psld-large-box", "PSLD vs PLoRG-PSLD, large step (box)", "Compare",
-   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_BOX},
+   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_BOX, SAMPLE_BOX},
   {"compare-psld-large-sr4", "PSLD vs PLoRG-PSLD, large step (SR ×4)", "Compare",
-   PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_SR},
+   PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_SR, SAMPLE_SR},
   {"compare-psld-box", "PSLD vs PLoRG-PSLD (box)", "Compare",
-   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, 1.0},
+   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, 1.0, NULL},
   {"compare-resample-phase", "ReSample vs PLoRG-ReSample (phase retrieval)", "Compare",
-   PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, FALSE, TRUE, 1.0},
-  {"box-psld", "Box inpainting · PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, FALSE, 1.0},
-  {"box-plorg-psld", "Box inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, TRUE, FALSE, 1.0},
-  {"random-plorg-psld", "Random inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_RANDOM, PL_SOLVER_PSLD, TRUE, FALSE, 1.0},
-  {"gblur-plorg-psld", "Gaussian blur · PLoRG-PSLD", "PSLD", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0},
-  {"mblur-plorg-psld", "Motion blur · PLoRG-PSLD", "PSLD", PL_TASK_MOTION_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0},
-  {"sr4-plorg-psld", "Super-resolution ×4 · PLoRG-PSLD", "PSLD", PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, TRUE, FALSE, 1.0},
-  {"mask-plorg-psld", "Drawn mask · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_MASK, PL_SOLVER_PSLD, TRUE, FALSE, 1.0},
-  {"box-plorg-resample", "Box inpainting · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0},
-  {"phase-plorg-resample", "Phase retrieval · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0},
-  {"box-dps", "Box inpainting · Latent-DPS", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_DPS, FALSE, FALSE, 1.0},
-  {"gblur-plorg-dps", "Gaussian blur · PLoRG-Latent-DPS", "ReSample and Latent-DPS", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_DPS, TRUE, FALSE, 1.0},
+   PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, FALSE, TRUE, 1.0, NULL},
+  {"box-psld", "Box inpainting · PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, FALSE, 1.0, NULL},
+  {"box-plorg-psld", "Box inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
+  {"random-plorg-psld", "Random inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_RANDOM, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
+  {"gblur-plorg-psld", "Gaussian blur · PLoRG-PSLD", "PSLD", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
+  {"mblur-plorg-psld", "Motion blur · PLoRG-PSLD", "PSLD", PL_TASK_MOTION_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
+  {"sr4-plorg-psld", "Super-resolution ×4 · PLoRG-PSLD", "PSLD", PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
+  {"mask-plorg-psld", "Drawn mask · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_MASK, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
+  {"box-plorg-resample", "Box inpainting · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0, NULL},
+  {"phase-plorg-resample", "Phase retrieval · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0, NULL},
+  {"box-dps", "Box inpainting · Latent-DPS", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_DPS, FALSE, FALSE, 1.0, NULL},
+  {"gblur-plorg-dps", "Gaussian blur · PLoRG-Latent-DPS", "ReSample and Latent-DPS", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_DPS, TRUE, FALSE, 1.0, NULL},
 };
 
 struct _PlPresets {
@@ -64,6 +69,7 @@ static void preset_free(gpointer data) {
   g_free(p->id);
   g_free(p->label);
   g_free(p->section);
+  g_free(p->sample);
   g_free(p);
 }
 
@@ -90,10 +96,14 @@ static PlPreset *builtin_make(const Builtin *b, int size) {
   p->section = g_strdup(b->section);
   p->builtin = TRUE;
   p->compare = b->compare;
+  p->sample = g_strdup(b->sample);
   pl_run_params_init(&p->run, b->solver);
+  double per_step = 1.0;
+  if (b->solver == PL_SOLVER_PSLD || b->solver == PL_SOLVER_DPS)
+    per_step = (double)p->run.steps / STEPS_INTERACTIVE;
   pl_presets_scale_steps(&p->run, STEPS_INTERACTIVE);
   p->run.plorg.enabled = b->plorg;
-  p->run.omega *= b->omega_factor;
+  p->run.omega *= b->omega_factor * per_step;
   pl_operator_params_init(&p->op, b->task, size);
   return p;
 }

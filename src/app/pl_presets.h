@@ -20,6 +20,7 @@ typedef struct {
   char *section;           /* menu section: "Compare", "PSLD", ... , "My presets" */
   gboolean builtin;
   gboolean compare;        /* run with PLoRG off and on, side by side */
+  char *sample;            /* bundled sample image to open (its calibration image), or NULL */
   PlRunParams run;
   PlOperatorParams op;     /* op.mask is always NULL */
 } PlPreset;
@@ -49,8 +50,9 @@ gboolean pl_presets_delete_user(PlPresets *self, const char *id, GError **error)
  * the same relative place (reference: events every 10 steps in 330..10 of 500). */
 void pl_presets_scale_steps(PlRunParams *rp, int steps);
 
-/* The built-in that sets up "PSLD vs PLoRG-PSLD at a large step size". */
+/* The built-ins that set up "PSLD vs PLoRG-PSLD at a large step size". */
 #define PL_PRESET_COMPARE_LARGE_STEP "builtin:compare-psld-large-box"
+#define PL_PRESET_COMPARE_LARGE_STEP_SR "builtin:compare-psld-large-sr4"
 
 /* Signal "changed": the list changed (load, save, delete, new image size). */
 

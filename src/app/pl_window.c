@@ -74,6 +74,9 @@ gboolean pl_window_apply_preset(PlWindow *self, const char *id) {
     pl_window_show_error(self, msg);
     return FALSE;
   }
+  /* A calibrated comparison opens on the image it was calibrated on. */
+  if (p->sample && !pl_image_panel_load_sample(self->image_panel, p->sample))
+    return FALSE;
   pl_window_apply_settings(self, &p->run, &p->op);
   pl_window_set_status(self, p->label);
   if (p->compare) {
