@@ -30,6 +30,7 @@ typedef struct {
   gint64 seed;
   double omega, gamma, tau;
   char *norm, *rank_rule, *side;
+  char *timesteps, *glue_transpose, *meas_noise, *noise_units; /* docs/FIDELITY.md */
   int plorg_every;
   int keep_every;
   double divergence_limit;

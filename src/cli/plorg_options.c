@@ -31,6 +31,10 @@ void plorg_solver_opts_clear(PlorgSolverOpts *o) {
   g_free(o->norm);
   g_free(o->rank_rule);
   g_free(o->side);
+  g_free(o->timesteps);
+  g_free(o->glue_transpose);
+  g_free(o->meas_noise);
+  g_free(o->noise_units);
 }
 
 void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
@@ -49,6 +53,14 @@ void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
        "Measurement step size: PSLD omega / DPS zeta / ReSample DPS scale", "W"},
       {"gamma", 0, 0, G_OPTION_ARG_DOUBLE, &o->gamma, "PSLD gluing weight", "G"},
       {"norm", 0, 0, G_OPTION_ARG_STRING, &o->norm, "Data term: l2 (public code, default) or l2sq", "NORM"},
+      {"timesteps", 0, 0, G_OPTION_ARG_STRING, &o->timesteps,
+       "DDIM timesteps: ldm (k*c+1, as LDM/PSLD/ReSample code; default) or zero (k*c)", "RULE"},
+      {"glue-transpose", 0, 0, G_OPTION_ARG_STRING, &o->glue_transpose,
+       "PSLD gluing's A^T: official (the code's transpose: nearest upsampling for SR, identity "
+       "otherwise; default) or adjoint (exact)", "MODE"},
+      {"meas-noise", 0, 0, G_OPTION_ARG_STRING, &o->meas_noise,
+       "PSLD measurement term: noised (||noiser(A(D(z0))) - y||, the code; default) or clean",
+       "MODE"},
       {"tau", 0, 0, G_OPTION_ARG_DOUBLE, &o->tau, "PLoRG variance threshold (default 0.99)", "TAU"},
       {"rank-rule", 0, 0, G_OPTION_ARG_STRING, &o->rank_rule,
        "PLoRG rank rule: paper (per channel, default) or pooled (reference code)", "RULE"},
@@ -73,7 +85,10 @@ void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
       {"no-final-opt", 0, 0, G_OPTION_ARG_NONE, &o->rs_no_final_opt,
        "ReSample: skip the final latent optimisation", NULL},
       {"noise-sigma", 0, 0, G_OPTION_ARG_DOUBLE, &o->noise_sigma,
-       "Measurement noise std in [-1,1] units (default 0.01)", "S"},
+       "Measurement noise std in --noise-units (default 0.01)", "S"},
+      {"noise-units", 0, 0, G_OPTION_ARG_STRING, &o->noise_units,
+       "Units of --noise-sigma: model (images in [-1,1], the public code; default) or unit "
+       "(images in [0,1], the paper: twice the std in [-1,1])", "UNITS"},
       {"op-seed", 0, 0, G_OPTION_ARG_INT64, &o->op_seed,
        "Degradation seed: box placement, random mask, motion kernel, noise (default: --seed)", "N"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -121,6 +136,15 @@ gboolean plorg_solver_opts_apply(const PlorgSolverOpts *o, PlSolver solver, gboo
   if (!isnan(o->gamma)) p->gamma = o->gamma;
   if (o->norm && !pl_norm_from_name(o->norm, &p->norm))
     return usage(error, "--norm must be l2 or l2sq, not \"%s\"", o->norm);
+  if (o->timesteps && !pl_timestep_rule_from_name(o->timesteps, &p->timesteps))
+    return usage(error, "--timesteps must be ldm or zero, not \"%s\"", o->timesteps);
+  if (o->glue_transpose && !pl_glue_transpose_from_name(o->glue_transpose, &p->glue_transpose))
+    return usage(error, "--glue-transpose must be official or adjoint, not \"%s\"",
+                 o->glue_transpose);
+  if (o->meas_noise && !pl_meas_noise_from_name(o->meas_noise, &p->meas_noise))
+    return usage(error, "--meas-noise must be noised or clean, not \"%s\"", o->meas_noise);
+  if (o->noise_units && !pl_noise_units_from_name(o->noise_units, NULL))
+    return usage(error, "--noise-units must be model or unit, not \"%s\"", o->noise_units);
   p->plorg.enabled = plorg;
   if (!isnan(o->tau)) p->plorg.proj.tau = o->tau;
   if (o->rank_rule && !pl_rank_rule_from_name(o->rank_rule, &p->plorg.proj.rule))
@@ -160,6 +184,8 @@ void plorg_solver_opts_operator(const PlorgSolverOpts *o, PlTask task, int size,
   pl_operator_params_init(op, task, size);
   if (!isnan(o->noise_sigma))
     op->noise_sigma = o->noise_sigma;
+  if (o->noise_units) /* checked in plorg_solver_opts_apply */
+    pl_noise_units_from_name(o->noise_units, &op->noise_units);
   op->seed = o->op_seed != UNSET_SEED ? (guint64)o->op_seed : seed;
 }
 

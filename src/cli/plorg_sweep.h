@@ -16,6 +16,11 @@ typedef struct {
   gboolean plorg;
   double omega;
   char *config_hash;       /* of all parameters + image: a finished cell is reused only if equal */
+  /* fidelity choices (docs/FIDELITY.md): names as in the run parameters */
+  PlTimestepRule timesteps;
+  PlGlueTranspose glue_transpose;
+  PlMeasNoise meas_noise;
+  PlNoiseUnits noise_units;
   /* result */
   gboolean done;
   char *state;
@@ -26,13 +31,20 @@ typedef struct {
   double lpips;
   char *lpips_net;         /* "alex"/"vgg" */
   char *lpips_source;      /* "result": float result at run time; "png": its saved 8-bit PNG */
+  /* inpainting: of the result with the known pixels pasted (official PSLD); NaN otherwise */
+  double psnr_pasted, ssim_pasted, lpips_pasted;
+  char *file;              /* the cell file it was read from (tables), else NULL */
 } PlorgCell;
 
 /* A cell with all fields empty and no LPIPS (NaN, not 0). */
 void plorg_cell_init(PlorgCell *c);
 
 void plorg_cell_clear(PlorgCell *c);
-char *plorg_cell_key(const PlorgCell *c);      /* file-name-safe, unique per configuration */
+/* file-name-safe, unique per configuration; fidelity choices other than the defaults
+ * are appended ("__ts-zero__glue-adjoint__meas-clean__noise-unit") */
+char *plorg_cell_key(const PlorgCell *c);
+/* "ldm/official/noised/model": the fidelity choices in one table column */
+char *plorg_cell_fidelity(const PlorgCell *c);
 char *plorg_cell_method(const PlorgCell *c);   /* "PSLD", "PLoRG-PSLD", ... */
 gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error);
 gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error);

@@ -7,6 +7,11 @@
 void plorg_cell_init(PlorgCell *c) {
   memset(c, 0, sizeof *c);
   c->lpips = NAN;
+  c->psnr_pasted = c->ssim_pasted = c->lpips_pasted = NAN;
+  c->timesteps = PL_TIMESTEPS_LDM;  /* the engine's defaults (pl_run_params_init) */
+  c->glue_transpose = PL_GLUE_OFFICIAL;
+  c->meas_noise = PL_MEAS_NOISED;
+  c->noise_units = PL_NOISE_UNITS_MODEL;
 }
 
 void plorg_cell_clear(PlorgCell *c) {
@@ -16,6 +21,7 @@ void plorg_cell_clear(PlorgCell *c) {
   g_free(c->state);
   g_free(c->lpips_net);
   g_free(c->lpips_source);
+  g_free(c->file);
   plorg_cell_init(c);
 }
 
@@ -23,9 +29,26 @@ char *plorg_cell_method(const PlorgCell *c) {
   return g_strdup_printf("%s%s", c->plorg ? "PLoRG-" : "", pl_solver_label(c->solver));
 }
 
+char *plorg_cell_fidelity(const PlorgCell *c) {
+  return g_strdup_printf("%s/%s/%s/%s", pl_timestep_rule_name(c->timesteps),
+                         pl_glue_transpose_name(c->glue_transpose),
+                         pl_meas_noise_name(c->meas_noise), pl_noise_units_name(c->noise_units));
+}
+
 char *plorg_cell_key(const PlorgCell *c) {
-  char *key = g_strdup_printf("%s__%s__%s__%s__w%g", c->image, pl_task_name(c->task),
-                              pl_solver_name(c->solver), c->plorg ? "plorg" : "base", c->omega);
+  GString *k = g_string_new(NULL);
+  g_string_printf(k, "%s__%s__%s__%s__w%g", c->image, pl_task_name(c->task),
+                  pl_solver_name(c->solver), c->plorg ? "plorg" : "base", c->omega);
+  /* only non-defaults, so default cells keep their names */
+  if (c->timesteps != PL_TIMESTEPS_LDM)
+    g_string_append_printf(k, "__ts-%s", pl_timestep_rule_name(c->timesteps));
+  if (c->glue_transpose != PL_GLUE_OFFICIAL)
+    g_string_append_printf(k, "__glue-%s", pl_glue_transpose_name(c->glue_transpose));
+  if (c->meas_noise != PL_MEAS_NOISED)
+    g_string_append_printf(k, "__meas-%s", pl_meas_noise_name(c->meas_noise));
+  if (c->noise_units != PL_NOISE_UNITS_MODEL)
+    g_string_append_printf(k, "__noise-%s", pl_noise_units_name(c->noise_units));
+  char *key = g_string_free(k, FALSE);
   for (char *q = key; *q; q++)
     if (!g_ascii_isalnum(*q) && *q != '_' && *q != '-' && *q != '.')
       *q = '_';
@@ -76,6 +99,13 @@ gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error) 
   add_d(b, "lpips", c->lpips);
   add_s_or_null(b, "lpips_net", isnan(c->lpips) ? NULL : c->lpips_net);
   add_s_or_null(b, "lpips_source", isnan(c->lpips) ? NULL : c->lpips_source);
+  add_d(b, "psnr_pasted", c->psnr_pasted);
+  add_d(b, "ssim_pasted", c->ssim_pasted);
+  add_d(b, "lpips_pasted", c->lpips_pasted);
+  add_s(b, "timesteps", pl_timestep_rule_name(c->timesteps));
+  add_s(b, "glue_transpose", pl_glue_transpose_name(c->glue_transpose));
+  add_s(b, "meas_noise", pl_meas_noise_name(c->meas_noise));
+  add_s(b, "noise_units", pl_noise_units_name(c->noise_units));
   add_d(b, "residual", c->residual);
   add_d(b, "psnr_oracle", c->psnr_oracle);
   add_d(b, "elapsed_s", c->elapsed_s);
@@ -136,6 +166,20 @@ gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error) {
       c->lpips_net = g_strdup(get_s(o, "lpips_net"));
       c->lpips_source = g_strdup(get_s(o, "lpips_source"));
       c->elapsed_s = get_d(o, "elapsed_s");
+      c->psnr_pasted = get_d(o, "psnr_pasted");  /* NaN: not inpainting, or an older cell */
+      c->ssim_pasted = get_d(o, "ssim_pasted");
+      c->lpips_pasted = get_d(o, "lpips_pasted");
+      /* cells from before the fidelity options ran the engine's former choices */
+      const char *ts = get_s(o, "timesteps"), *gl = get_s(o, "glue_transpose");
+      const char *mn = get_s(o, "meas_noise"), *nu = get_s(o, "noise_units");
+      c->timesteps = PL_TIMESTEPS_ZERO;
+      c->glue_transpose = PL_GLUE_ADJOINT;
+      c->meas_noise = PL_MEAS_CLEAN;
+      c->noise_units = PL_NOISE_UNITS_MODEL;
+      if (ts) pl_timestep_rule_from_name(ts, &c->timesteps);
+      if (gl) pl_glue_transpose_from_name(gl, &c->glue_transpose);
+      if (mn) pl_meas_noise_from_name(mn, &c->meas_noise);
+      if (nu) pl_noise_units_from_name(nu, &c->noise_units);
       c->done = TRUE;
     }
   }

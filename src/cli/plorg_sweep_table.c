@@ -21,10 +21,13 @@ static GArray *read_cells(const char *out, GError **error) {
     if (!g_str_has_suffix(name, ".json"))
       continue;
     char *path = g_build_filename(dir, name, NULL);
-    PlorgCell c = {0};
+    PlorgCell c;
+    plorg_cell_init(&c);
     GError *e = NULL;
-    if (plorg_cell_read(&c, path, &e))
+    if (plorg_cell_read(&c, path, &e)) {
+      c.file = g_strdup(path);
       g_array_append_val(cells, c);
+    }
     else {
       g_printerr("plorg sweep: skipping %s: %s\n", path, e->message);
       g_error_free(e);
@@ -58,8 +61,10 @@ static void csv_num(GString *s, double v) {
 }
 
 static gboolean write_table_csv(GArray *cells, const char *path, GError **error) {
+  /* new columns go at the end: readers use the header (csv.DictReader) */
   GString *s = g_string_new("image,task,solver,plorg,method,omega,steps,batch,state,psnr,ssim,"
-                            "lpips,residual,psnr_oracle,elapsed_s\n");
+                            "lpips,residual,psnr_oracle,elapsed_s,psnr_pasted,ssim_pasted,"
+                            "lpips_pasted,timesteps,glue_transpose,meas_noise,noise_units\n");
   for (guint k = 0; k < cells->len; k++) {
     PlorgCell *c = &g_array_index(cells, PlorgCell, k);
     char *m = plorg_cell_method(c);
@@ -72,7 +77,12 @@ static gboolean write_table_csv(GArray *cells, const char *path, GError **error)
     csv_num(s, c->residual);
     csv_num(s, c->psnr_oracle);
     csv_num(s, c->elapsed_s);
-    g_string_append_c(s, '\n');
+    csv_num(s, c->psnr_pasted);   /* empty unless inpainting */
+    csv_num(s, c->ssim_pasted);
+    csv_num(s, c->lpips_pasted);
+    g_string_append_printf(s, ",%s,%s,%s,%s\n", pl_timestep_rule_name(c->timesteps),
+                           pl_glue_transpose_name(c->glue_transpose),
+                           pl_meas_noise_name(c->meas_noise), pl_noise_units_name(c->noise_units));
     g_free(m);
   }
   gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);
@@ -85,7 +95,7 @@ static gboolean write_table_json(GArray *cells, const char *out, const char *pat
   for (guint k = 0; k < cells->len; k++) {
     PlorgCell *c = &g_array_index(cells, PlorgCell, k);
     char *key = plorg_cell_key(c);
-    char *cell_path = g_strdup_printf("%s/cells/%s.json", out, key);
+    char *cell_path = c->file ? g_strdup(c->file) : g_strdup_printf("%s/cells/%s.json", out, key);
     char *text = NULL;
     if (g_file_get_contents(cell_path, &text, NULL, NULL))
       g_string_append_printf(s, "%s%s", g_strstrip(text), k + 1 < cells->len ? ",\n" : "\n");
@@ -110,6 +120,9 @@ typedef struct {
   GArray *values;
   int n_lpips;                 /* cells with PSNR that also have LPIPS */
   double lpips_sum, lpips_sum2;
+  int n_pasted;                /* cells with PSNR that also have a pasted PSNR (inpainting) */
+  double pasted_sum, pasted_sum2;
+  char *fidelity;              /* the cells' fidelity choices, "mixed" when they differ */
 } Group;
 
 static GArray *group_cells(GArray *cells) {
@@ -120,10 +133,17 @@ static GArray *group_cells(GArray *cells) {
     if (!g || g->task != c->task || g->solver != c->solver || g->plorg != c->plorg ||
         g->omega != c->omega) {
       Group ng = {c->task, c->solver, c->plorg, c->omega, 0, 0, 0, 0, INFINITY, -INFINITY, 0,
-                  g_array_new(FALSE, FALSE, sizeof(double)), 0, 0, 0};
+                  g_array_new(FALSE, FALSE, sizeof(double)), 0, 0, 0, 0, 0, 0,
+                  plorg_cell_fidelity(c)};
       g_array_append_val(groups, ng);
       g = &g_array_index(groups, Group, groups->len - 1);
     }
+    char *fid = plorg_cell_fidelity(c);
+    if (g_strcmp0(fid, g->fidelity) != 0) {
+      g_free(g->fidelity);
+      g->fidelity = g_strdup("mixed");
+    }
+    g_free(fid);
     if (!g_strcmp0(c->state, "diverged"))
       g->diverged++;
     if (!isfinite(c->psnr))
@@ -139,6 +159,11 @@ static GArray *group_cells(GArray *cells) {
       g->n_lpips++;
       g->lpips_sum += c->lpips;
       g->lpips_sum2 += c->lpips * c->lpips;
+    }
+    if (isfinite(c->psnr_pasted)) {
+      g->n_pasted++;
+      g->pasted_sum += c->psnr_pasted;
+      g->pasted_sum2 += c->psnr_pasted * c->psnr_pasted;
     }
   }
   return groups;
@@ -167,12 +192,25 @@ static char *method_label(PlSolver s, gboolean plorg) {
   return g_strdup_printf("%s%s", plorg ? "PLoRG-" : "", pl_solver_label(s));
 }
 
+/* pasted PSNR (inpainting) only when every image of the group has one, as LPIPS */
+static double group_pasted_mean(const Group *g) {
+  return g->n > 0 && g->n_pasted == g->n ? g->pasted_sum / g->n : NAN;
+}
+static double group_pasted_std(const Group *g) {
+  double m = group_pasted_mean(g);
+  if (isnan(m) || g->n < 2)
+    return isnan(m) ? NAN : 0.0;
+  return sqrt(MAX(0.0, (g->pasted_sum2 - g->n * m * m) / (g->n - 1)));
+}
+
 static gboolean write_summary(GArray *groups, const char *path, gboolean quiet, GError **error) {
   GString *csv = g_string_new("task,method,omega,n,psnr_mean,psnr_std,psnr_min,psnr_max,"
-                              "lpips_mean,lpips_std,residual_mean,diverged\n");
+                              "lpips_mean,lpips_std,residual_mean,diverged,psnr_pasted_mean,"
+                              "psnr_pasted_std,fidelity\n");
   if (!quiet)
     printf("\n| task | method | step size | n | PSNR mean ± std (dB) | min | max | "
-           "LPIPS mean ± std | diverged |\n|---|---|---|---|---|---|---|---|---|\n");
+           "LPIPS mean ± std | pasted PSNR (dB) | diverged | fidelity |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (guint k = 0; k < groups->len; k++) {
     Group *g = &g_array_index(groups, Group, k);
     char *m = method_label(g->solver, g->plorg);
@@ -183,12 +221,21 @@ static gboolean write_summary(GArray *groups, const char *path, gboolean quiet, 
       g_string_append(csv, ",,");   /* empty, not 0: LPIPS was not computed for every image */
     else
       g_string_append_printf(csv, ",%.4f,%.4f", lm, ls);
-    g_string_append_printf(csv, ",%.6g,%d\n", g->n ? g->resid_sum / g->n : NAN, g->diverged);
+    g_string_append_printf(csv, ",%.6g,%d", g->n ? g->resid_sum / g->n : NAN, g->diverged);
+    double pm = group_pasted_mean(g), ps = group_pasted_std(g);
+    if (isnan(pm))
+      g_string_append(csv, ",,");
+    else
+      g_string_append_printf(csv, ",%.4f,%.4f", pm, ps);
+    g_string_append_printf(csv, ",%s\n", g->fidelity ? g->fidelity : "");
     if (!quiet) {
       char *lp = isnan(lm) ? g_strdup("n/a") : g_strdup_printf("%.4f ± %.4f", lm, ls);
-      printf("| %s | %s | %g | %d | %.2f ± %.2f | %.2f | %.2f | %s | %d |\n", pl_task_name(g->task),
-             m, g->omega, g->n, group_mean(g), group_std(g), g->min, g->max, lp, g->diverged);
+      char *pp = isnan(pm) ? g_strdup("n/a") : g_strdup_printf("%.2f ± %.2f", pm, ps);
+      printf("| %s | %s | %g | %d | %.2f ± %.2f | %.2f | %.2f | %s | %s | %d | %s |\n",
+             pl_task_name(g->task), m, g->omega, g->n, group_mean(g), group_std(g), g->min,
+             g->max, lp, pp, g->diverged, g->fidelity ? g->fidelity : "");
       g_free(lp);
+      g_free(pp);
     }
     g_free(m);
   }
@@ -360,8 +407,10 @@ gboolean plorg_sweep_tables(const char *out, gboolean plots, gboolean quiet, GEr
   if (ok && plots && cells->len > 0)
     ok = plot_robustness(groups, out, error) && plot_histograms(cells, out, error) &&
          plot_task_histograms(groups, out, error);
-  for (guint k = 0; k < groups->len; k++)
+  for (guint k = 0; k < groups->len; k++) {
     g_array_unref(g_array_index(groups, Group, k).values);
+    g_free(g_array_index(groups, Group, k).fidelity);
+  }
   g_array_unref(groups);
   g_array_unref(cells);
   g_free(csv);

@@ -11,9 +11,6 @@
 
 G_DEFINE_QUARK(pl-operator-error-quark, pl_operator_error)
 
-/* Stream ids so that one seed drives independent draws for each purpose. */
-enum { STREAM_BOX = 1, STREAM_RANDOM_MASK = 2, STREAM_NOISE = 3 };
-
 struct PlOperator {
   PlOperatorParams p;  /* copy; p.mask points at our own mask (mask task) */
   int n, yc, yh, yw;
@@ -77,6 +74,25 @@ gboolean pl_norm_from_name(const char *name, PlNorm *out)
   return TRUE;
 }
 
+const char *pl_noise_units_name(PlNoiseUnits u)
+{
+  return u == PL_NOISE_UNITS_UNIT ? "unit" : "model";
+}
+
+gboolean pl_noise_units_from_name(const char *name, PlNoiseUnits *out)
+{
+  PlNoiseUnits v;
+  if (g_strcmp0(name, "model") == 0)
+    v = PL_NOISE_UNITS_MODEL;
+  else if (g_strcmp0(name, "unit") == 0)
+    v = PL_NOISE_UNITS_UNIT;
+  else
+    return FALSE;
+  if (out != NULL)
+    *out = v;
+  return TRUE;
+}
+
 void pl_operator_params_init(PlOperatorParams *p, PlTask task, int size)
 {
   memset(p, 0, sizeof *p);
@@ -97,6 +113,7 @@ void pl_operator_params_init(PlOperatorParams *p, PlTask task, int size)
   p->sr_factor = 4;
   p->pr_pad = size / 4;
   p->noise_sigma = 0.01;
+  p->noise_units = PL_NOISE_UNITS_MODEL;  /* as the public code: docs/FIDELITY.md, item 7 */
   p->seed = 0;
 }
 
@@ -115,6 +132,8 @@ static gboolean validate(const PlOperatorParams *p, GError **error)
     return invalid(error, "image size out of range");
   if (!isfinite(p->noise_sigma) || p->noise_sigma < 0.0)
     return invalid(error, "noise sigma must be finite and >= 0");
+  if (p->noise_units != PL_NOISE_UNITS_MODEL && p->noise_units != PL_NOISE_UNITS_UNIT)
+    return invalid(error, "noise units must be model or unit");
   switch (p->task) {
   case PL_TASK_INPAINT_BOX:
     if (p->box_h < 1 || p->box_w < 1 || p->box_h > n || p->box_w > n || p->margin < 0)
@@ -160,7 +179,7 @@ static void make_box_mask(PlOperator *op)
   const PlOperatorParams *p = &op->p;
   const int n = op->n;
   PlRng rng;
-  pl_rng_seed_stream(&rng, p->seed, STREAM_BOX);
+  pl_rng_seed_purpose(&rng, p->seed, PL_RNG_BOX, 0);
   /* top-left corner uniform over all placements keeping `margin` free on every side */
   int y0 = p->box_y >= 0 ? p->box_y : p->margin + pl_rng_int(&rng, n - 2 * p->margin - p->box_h + 1);
   int x0 = p->box_x >= 0 ? p->box_x : p->margin + pl_rng_int(&rng, n - 2 * p->margin - p->box_w + 1);
@@ -181,7 +200,7 @@ static void make_random_mask(PlOperator *op)
   for (int i = 0; i < np; i++)
     perm[i] = i;
   PlRng rng;
-  pl_rng_seed_stream(&rng, op->p.seed, STREAM_RANDOM_MASK);
+  pl_rng_seed_purpose(&rng, op->p.seed, PL_RNG_RANDOM_MASK, 0);
   /* partial Fisher-Yates: the first `missing` entries are a uniform random subset */
   for (int i = 0; i < missing; i++) {
     int j = i + pl_rng_int(&rng, np - i);
@@ -324,16 +343,23 @@ gboolean pl_operator_adjoint(PlOperator *op, const float *y, float *x, GError **
   return TRUE;
 }
 
+double pl_operator_noise_std(const PlOperator *op)
+{
+  /* sigma in [0,1] units is 2 sigma in [-1,1] units (x_model = 2 x_unit - 1) */
+  return op->p.noise_units == PL_NOISE_UNITS_UNIT ? 2.0 * op->p.noise_sigma : op->p.noise_sigma;
+}
+
 void pl_operator_measure(PlOperator *op, const float *x, guint64 seed, float *y)
 {
   pl_operator_forward(op, x, y);
-  if (op->p.noise_sigma <= 0.0)
+  const double sigma = pl_operator_noise_std(op);
+  if (sigma <= 0.0)
     return;
   PlRng rng;
-  pl_rng_seed_stream(&rng, seed, STREAM_NOISE);
+  pl_rng_seed_purpose(&rng, seed, PL_RNG_MEASUREMENT, 0);
   const size_t len = pl_operator_y_len(op);
   for (size_t i = 0; i < len; i++)
-    y[i] = (float)(y[i] + op->p.noise_sigma * pl_rng_normal(&rng));
+    y[i] = (float)(y[i] + sigma * pl_rng_normal(&rng));
 }
 
 /* sum of squares with four partial sums: breaks the add chain, same result to rounding */

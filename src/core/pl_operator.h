@@ -39,6 +39,13 @@ typedef enum { PL_NORM_L2, PL_NORM_L2_SQUARED } PlNorm;  /* ||r|| (public code) 
 const char *pl_norm_name(PlNorm norm);                  /* "l2", "l2sq" */
 gboolean pl_norm_from_name(const char *name, PlNorm *out);
 
+/* The units noise_sigma is given in. The public PSLD/ReSample code adds its sigma to
+ * images in [-1,1] (MODEL); the paper states sigma_y for images in [0,1] (UNIT), which
+ * is twice that std in [-1,1]. docs/FIDELITY.md, item 7. */
+typedef enum { PL_NOISE_UNITS_MODEL, PL_NOISE_UNITS_UNIT } PlNoiseUnits;
+const char *pl_noise_units_name(PlNoiseUnits u);         /* "model", "unit" */
+gboolean pl_noise_units_from_name(const char *name, PlNoiseUnits *out);
+
 typedef struct {
   PlTask task;
   int size;                 /* image side n (images are 3 x n x n) */
@@ -52,7 +59,8 @@ typedef struct {
   double motion_intensity;  /* motion blur: random-walk intensity in [0,1] */
   int sr_factor;            /* super-resolution factor (4) */
   int pr_pad;               /* phase retrieval zero padding on each side (n/4: oversampling 2) */
-  double noise_sigma;       /* measurement noise std, model units ([-1,1] range) */
+  double noise_sigma;       /* measurement noise std, in noise_units */
+  PlNoiseUnits noise_units; /* MODEL ([-1,1], public code; default) or UNIT ([0,1], paper) */
   guint64 seed;             /* box placement, random mask, motion kernel, noise */
 } PlOperatorParams;
 
@@ -86,7 +94,9 @@ const float *pl_operator_kernel(const PlOperator *op, int *side);
 void pl_operator_forward(PlOperator *op, const float *x, float *y);
 /* x = A^T y. Linear operators only (returns FALSE and sets error for phase retrieval). */
 gboolean pl_operator_adjoint(PlOperator *op, const float *y, float *x, GError **error);
-/* y = A(x) + noise_sigma * N(0, I), noise from `seed` (deterministic). */
+/* The measurement noise std in model units ([-1,1]): noise_sigma, doubled for UNIT. */
+double pl_operator_noise_std(const PlOperator *op);
+/* y = A(x) + std * N(0, I) (std = pl_operator_noise_std), noise from `seed` (deterministic). */
 void pl_operator_measure(PlOperator *op, const float *x, guint64 seed, float *y);
 
 /* Data term f(x) = ||A(x) - y|| (PL_NORM_L2) or ||A(x) - y||^2 (PL_NORM_L2_SQUARED);
@@ -98,6 +108,27 @@ double pl_operator_data_term(PlOperator *op, const float *x, const float *y, PlN
 /* PSLD's gluing target A^T y + (I - A^T A) x (linear operators only). */
 gboolean pl_operator_glue(PlOperator *op, const float *y, const float *x, float *out,
                           GError **error);
+
+/* PSLD's gluing as the official code builds it (pl_glue.c). Its "A^T" is the
+ * operator's `transpose` method, T, which is not the adjoint: nearest-neighbour
+ * upsampling for SR (each low-resolution pixel copied into its f x f block), the identity
+ * for the blurs and for inpainting (y has the image's shape there). */
+typedef enum { PL_GLUE_OFFICIAL, PL_GLUE_ADJOINT } PlGlueTranspose;
+const char *pl_glue_transpose_name(PlGlueTranspose g);   /* "official", "adjoint" */
+gboolean pl_glue_transpose_from_name(const char *name, PlGlueTranspose *out);
+/* x = T y (y_len in, x_len out); linear operators only. */
+gboolean pl_operator_transpose_official(PlOperator *op, const float *y, float *x, GError **error);
+/* y = T^T x, the exact adjoint of T (SR: sum over each f x f block). */
+gboolean pl_operator_transpose_official_adjoint(PlOperator *op, const float *x, float *y,
+                                                GError **error);
+/* out = M y + (I - M A) x with M = T (OFFICIAL) or A^T (ADJOINT). */
+gboolean pl_operator_glue_with(PlOperator *op, PlGlueTranspose mode, const float *y,
+                               const float *x, float *out, GError **error);
+/* The cotangent of x through the gluing map: out = (I - M A)^T g = g - A^T M^T g.
+ * For M = A^T this is the symmetric (I - A^T A) g; for M = T it is not symmetric.
+ * g and out may be the same buffer. */
+gboolean pl_operator_glue_vjp(PlOperator *op, PlGlueTranspose mode, const float *g, float *out,
+                              GError **error);
 
 /* A picture of y for display, 3 x n x n in [0,1]: masked image with missing pixels grey,
  * blurred image, SR upsampled with nearest neighbour, phase retrieval as centred

@@ -38,6 +38,23 @@ void pl_rng_seed_stream(PlRng *rng, guint64 seed, guint64 stream)
   pl_rng_seed(rng, seed ^ mixed ^ G_GUINT64_CONSTANT(0xD1B54A32D192ED03));
 }
 
+/* splitmix64's finaliser: a bijection of 64-bit words with full avalanche */
+static guint64 mix64(guint64 z)
+{
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+void pl_rng_seed_purpose(PlRng *rng, guint64 seed, PlRngPurpose purpose, guint64 index)
+{
+  /* absorb seed, purpose, index in turn; the constants keep the all-zero input away from 0 */
+  guint64 h = mix64(seed ^ G_GUINT64_CONSTANT(0x9E3779B97F4A7C15));
+  h = mix64(h ^ ((guint64)purpose * G_GUINT64_CONSTANT(0xD6E8FEB86659FD93)));
+  h = mix64(h ^ index);
+  pl_rng_seed(rng, h);
+}
+
 guint64 pl_rng_next(PlRng *rng)
 {
   guint64 *s = rng->s;

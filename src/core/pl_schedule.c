@@ -40,6 +40,35 @@ int pl_schedule_ddim_timesteps(const PlSchedule *s, int steps, int *out)
   return steps;
 }
 
+const char *pl_timestep_rule_name(PlTimestepRule r)
+{
+  return r == PL_TIMESTEPS_ZERO ? "zero" : "ldm";
+}
+
+gboolean pl_timestep_rule_from_name(const char *name, PlTimestepRule *out)
+{
+  PlTimestepRule v;
+  if (g_strcmp0(name, "ldm") == 0)
+    v = PL_TIMESTEPS_LDM;
+  else if (g_strcmp0(name, "zero") == 0)
+    v = PL_TIMESTEPS_ZERO;
+  else
+    return FALSE;
+  if (out != NULL)
+    *out = v;
+  return TRUE;
+}
+
+int pl_schedule_ddim_timesteps_rule(const PlSchedule *s, int steps, PlTimestepRule rule, int *out)
+{
+  const int n = pl_schedule_ddim_timesteps(s, steps, out);
+  /* +1 everywhere unless that would reach t = T (only when c = 1 and steps = T) */
+  if (n > 0 && rule == PL_TIMESTEPS_LDM && out[0] + 1 < s->T)
+    for (int i = 0; i < n; i++)
+      out[i] += 1;
+  return n;
+}
+
 double pl_schedule_abar(const PlSchedule *s, int t)
 {
   /* before the first step nothing is noised; past the end stay at the last value */

@@ -21,6 +21,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PlSchedule, pl_schedule_free)
  * written (== steps for 1 <= steps <= T), 0 for an invalid count. */
 int pl_schedule_ddim_timesteps(const PlSchedule *s, int steps, int *out);
 
+/* Which uniform DDIM timesteps: LDM's make_ddim_timesteps (used by PSLD's and ReSample's
+ * public code) takes t_k = k c + 1, the engine's former rule t_k = k c. At steps = T the
+ * LDM rule would ask for t = T, outside the model's 0..T-1: PSLD's code then keeps the
+ * UNet at k + 1 but indexes abar at k; ReSample's cannot run. We take t_k = k there
+ * (abar as PSLD's; the UNet one step earlier). docs/FIDELITY.md, item 5. */
+typedef enum { PL_TIMESTEPS_LDM, PL_TIMESTEPS_ZERO } PlTimestepRule;
+const char *pl_timestep_rule_name(PlTimestepRule r);     /* "ldm", "zero" */
+gboolean pl_timestep_rule_from_name(const char *name, PlTimestepRule *out);
+/* As pl_schedule_ddim_timesteps with the rule's offset. */
+int pl_schedule_ddim_timesteps_rule(const PlSchedule *s, int steps, PlTimestepRule rule, int *out);
+
 /* abar at timestep t, and abar of the step after t in a descending list ts of n steps
  * (index i): ts[i+1], or abar[0] for the last step (as LDM). */
 double pl_schedule_abar(const PlSchedule *s, int t);

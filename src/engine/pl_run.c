@@ -186,6 +186,9 @@ void pl_run_unref(PlRun *run) {
   g_free(run->results);
   g_free(run->psnr);
   g_free(run->ssim);
+  g_free(run->psnr_pasted);
+  g_free(run->ssim_pasted);
+  g_free(run->lpips_pasted);
   g_free(run->residual);
   g_free(run->lpips);
   g_free(run->lpips_net);

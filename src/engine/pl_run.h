@@ -15,6 +15,7 @@
 #include "pl_operator.h"
 #include "pl_projection.h"
 #include "pl_image.h"
+#include "pl_schedule.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +57,13 @@ typedef struct {
   int loss_window;           /* latent early stop: loss higher than this many iterations ago (200) */
 } PlResampleParams;
 
+/* PSLD's measurement term: the official code compares y with a freshly noised prediction,
+ * ||noiser(A(D(z0_hat))) - y|| (NOISED, a new draw of the measurement noise each step and
+ * sample); CLEAN compares the clean prediction, ||A(D(z0_hat)) - y||. FIDELITY.md item 2. */
+typedef enum { PL_MEAS_NOISED, PL_MEAS_CLEAN } PlMeasNoise;
+const char *pl_meas_noise_name(PlMeasNoise m);     /* "noised", "clean" */
+gboolean pl_meas_noise_from_name(const char *name, PlMeasNoise *out);
+
 typedef struct {
   PlSolver solver;
   int steps;                 /* DDIM steps (PSLD's reference: 1000; ReSample: 500) */
@@ -66,6 +74,10 @@ typedef struct {
   double omega;              /* PSLD measurement step / Latent-DPS zeta / ReSample latent DPS step */
   double gamma;              /* PSLD gluing weight */
   PlNorm norm;               /* plain L2 (public code, default) or squared */
+  /* fidelity choices (docs/FIDELITY.md); defaults are the public code's */
+  PlTimestepRule timesteps;  /* DDIM timesteps k*c + 1 (LDM, PSLD, ReSample code) or k*c */
+  PlGlueTranspose glue_transpose; /* PSLD gluing with the code's transpose or the exact adjoint */
+  PlMeasNoise meas_noise;    /* PSLD measurement term on a noised or the clean prediction */
   PlPlorgParams plorg;
   PlResampleParams resample;
   /* observation */
@@ -206,6 +218,15 @@ PlImage *pl_run_history_decode(PlRun *run, int i, int sample, GError **error);
 double pl_run_psnr(PlRun *run, int sample);
 double pl_run_ssim(PlRun *run, int sample);
 double pl_run_residual(PlRun *run, int sample);       /* ||A(x) - y|| in model units */
+/* Inpainting: the official PSLD pastes the known pixels into its output before saving it
+ * (scripts/inverse.py: mask * image + (1 - mask) * sample). These are the metrics of that
+ * pasted image (mask * clean + (1 - mask) * result); NaN for the other tasks or without
+ * a ground truth. docs/FIDELITY.md, item 6. */
+gboolean pl_run_pastes(PlRun *run);                    /* inpainting with a ground truth */
+double pl_run_psnr_pasted(PlRun *run, int sample);
+double pl_run_ssim_pasted(PlRun *run, int sample);
+double pl_run_lpips_pasted(PlRun *run, int sample);   /* NaN unless LPIPS was computed */
+PlImage *pl_run_result_pasted(PlRun *run, int sample); /* new image, or NULL */
 
 /* LPIPS needs a network (pl_lpips.h), so it is computed on request once the run has ended:
  * every sample's result against the ground truth (NaN without one), kept in the run and

@@ -20,22 +20,30 @@ gboolean pl_run_compute_lpips(PlRun *run, PlLpips *net, GError **error) {
                         "LPIPS needs the run's results (the run has not ended or has none)");
     return FALSE;
   }
-  double *v = g_new(double, B);
+  double *v = g_new(double, B), *vp = g_new(double, B);
   gboolean ok = TRUE;
   /* results and clean do not change once the run has ended: no lock while the net runs */
   for (int b = 0; b < B; b++) {
-    v[b] = NAN;
+    v[b] = vp[b] = NAN;
     if (ok && run->clean)
       ok = !isnan(v[b] = pl_lpips_distance(net, run->results[b], run->clean, error));
+    PlImage *pasted = ok ? pl_run_paste_known(run, run->results[b]) : NULL;
+    if (pasted) {
+      ok = !isnan(vp[b] = pl_lpips_distance(net, pasted, run->clean, error));
+      pl_image_free(pasted);
+    }
   }
   if (!ok) {
     g_free(v);
+    g_free(vp);
     return FALSE;
   }
   g_mutex_lock(&run->lock);
   g_free(run->lpips);
   g_free(run->lpips_net);
   run->lpips = v;
+  g_free(run->lpips_pasted);
+  run->lpips_pasted = vp;
   run->lpips_net = g_strdup(pllpips_net(net));
   g_mutex_unlock(&run->lock);
   return TRUE;
@@ -44,6 +52,15 @@ gboolean pl_run_compute_lpips(PlRun *run, PlLpips *net, GError **error) {
 double pl_run_lpips(PlRun *run, int sample) {
   g_mutex_lock(&run->lock);
   double r = run->lpips && sample >= 0 && sample < run->params.batch ? run->lpips[sample] : NAN;
+  g_mutex_unlock(&run->lock);
+  return r;
+}
+
+double pl_run_lpips_pasted(PlRun *run, int sample) {
+  g_mutex_lock(&run->lock);
+  double r = run->lpips_pasted && sample >= 0 && sample < run->params.batch
+                 ? run->lpips_pasted[sample]
+                 : NAN;
   g_mutex_unlock(&run->lock);
   return r;
 }

@@ -72,6 +72,21 @@ const char *pl_run_state_name(PlRunState s) {
   return "unknown";
 }
 
+const char *pl_meas_noise_name(PlMeasNoise m) { return m == PL_MEAS_CLEAN ? "clean" : "noised"; }
+
+gboolean pl_meas_noise_from_name(const char *name, PlMeasNoise *out) {
+  PlMeasNoise v;
+  if (g_strcmp0(name, "noised") == 0)
+    v = PL_MEAS_NOISED;
+  else if (g_strcmp0(name, "clean") == 0)
+    v = PL_MEAS_CLEAN;
+  else
+    return FALSE;
+  if (out)
+    *out = v;
+  return TRUE;
+}
+
 static void resample_params_init(PlResampleParams *r) {
   r->event_every = 10;
   r->window_start = -1;
@@ -97,6 +112,10 @@ void pl_run_params_init(PlRunParams *p, PlSolver solver) {
   p->seed = 0;
   p->batch = 1;
   p->norm = PL_NORM_L2;
+  /* the public code's choices, docs/FIDELITY.md items 1, 2, 5 */
+  p->timesteps = PL_TIMESTEPS_LDM;
+  p->glue_transpose = PL_GLUE_OFFICIAL;
+  p->meas_noise = PL_MEAS_NOISED;
   p->omega = 0.0;
   p->gamma = 0.0;
   p->plorg.enabled = FALSE;
@@ -149,6 +168,12 @@ gboolean pl_run_params_validate(const PlRunParams *p, int T, GError **error) {
     INVALID("gamma must be a finite number >= 0, not %g", p->gamma);
   if (p->norm != PL_NORM_L2 && p->norm != PL_NORM_L2_SQUARED)
     INVALID("unknown norm %d", (int)p->norm);
+  if (p->timesteps != PL_TIMESTEPS_LDM && p->timesteps != PL_TIMESTEPS_ZERO)
+    INVALID("unknown timestep rule %d (ldm or zero)", (int)p->timesteps);
+  if (p->glue_transpose != PL_GLUE_OFFICIAL && p->glue_transpose != PL_GLUE_ADJOINT)
+    INVALID("unknown gluing transpose %d (official or adjoint)", (int)p->glue_transpose);
+  if (p->meas_noise != PL_MEAS_NOISED && p->meas_noise != PL_MEAS_CLEAN)
+    INVALID("unknown measurement-term noise %d (noised or clean)", (int)p->meas_noise);
   if (!(p->plorg.proj.tau > 0.0 && p->plorg.proj.tau <= 1.0))
     INVALID("tau must be in (0,1], not %g", p->plorg.proj.tau);
   if (p->plorg.every < 1)

@@ -64,6 +64,8 @@ static void build_operator(JsonBuilder *b, const PlOperatorParams *op) {
   add_int(b, "sr_factor", op->sr_factor);
   add_int(b, "pr_pad", op->pr_pad);
   pl_json_add_double(b, "noise_sigma", op->noise_sigma);
+  json_builder_set_member_name(b, "noise_units");
+  json_builder_add_string_value(b, pl_noise_units_name(op->noise_units));
   pl_json_add_u64(b, "seed", op->seed);
   if (op->task == PL_TASK_INPAINT_MASK && op->mask) {
     char *s = pl_floats_to_b64(op->mask, (size_t)op->size * op->size);
@@ -86,6 +88,12 @@ void pl_json_build_params(JsonBuilder *b, const PlRunParams *p, const PlOperator
   pl_json_add_double(b, "gamma", p->gamma);
   json_builder_set_member_name(b, "norm");
   json_builder_add_string_value(b, pl_norm_name(p->norm));
+  json_builder_set_member_name(b, "timesteps");
+  json_builder_add_string_value(b, pl_timestep_rule_name(p->timesteps));
+  json_builder_set_member_name(b, "glue_transpose");
+  json_builder_add_string_value(b, pl_glue_transpose_name(p->glue_transpose));
+  json_builder_set_member_name(b, "meas_noise");
+  json_builder_add_string_value(b, pl_meas_noise_name(p->meas_noise));
   build_plorg(b, &p->plorg);
   build_resample(b, &p->resample);
   add_int(b, "preview_every", p->preview_every);
@@ -156,6 +164,9 @@ static gboolean read_operator(JsonObject *o, PlOperatorParams *op, float **mask_
   op->sr_factor = (int)pl_json_int(o, "sr_factor", op->sr_factor);
   op->pr_pad = (int)pl_json_int(o, "pr_pad", op->pr_pad);
   op->noise_sigma = pl_json_double(o, "noise_sigma", op->noise_sigma);
+  const char *units = pl_json_string(o, "noise_units");
+  if (units && !pl_noise_units_from_name(units, &op->noise_units))
+    return bad(error, "noise units (model or unit)", units);
   op->seed = pl_json_u64(o, "seed", op->seed);
   op->mask = NULL;
   const char *m = pl_json_string(o, "mask_f32le_b64");
@@ -189,6 +200,14 @@ gboolean pl_json_read_params(JsonObject *o, PlRunParams *p, PlOperatorParams *op
   const char *norm = pl_json_string(o, "norm");
   if (norm && !pl_norm_from_name(norm, &p->norm))
     return bad(error, "norm", norm);
+  const char *ts = pl_json_string(o, "timesteps"), *glue = pl_json_string(o, "glue_transpose");
+  const char *mn = pl_json_string(o, "meas_noise");
+  if (ts && !pl_timestep_rule_from_name(ts, &p->timesteps))
+    return bad(error, "timestep rule (ldm or zero)", ts);
+  if (glue && !pl_glue_transpose_from_name(glue, &p->glue_transpose))
+    return bad(error, "gluing transpose (official or adjoint)", glue);
+  if (mn && !pl_meas_noise_from_name(mn, &p->meas_noise))
+    return bad(error, "measurement-term noise (noised or clean)", mn);
   if (!read_plorg(pl_json_object(o, "plorg"), &p->plorg, error))
     return FALSE;
   read_resample(pl_json_object(o, "resample"), &p->resample);

@@ -65,7 +65,9 @@ struct PlRun {
   gboolean have_z0;
   PlImage **results;           /* batch */
   double *psnr, *ssim, *residual;
+  double *psnr_pasted, *ssim_pasted; /* inpainting: of the result with the known pixels pasted */
   double *lpips;               /* batch, or NULL: not computed (pl_run_lpips.c) */
+  double *lpips_pasted;        /* batch, or NULL (with lpips, inpainting only) */
   char *lpips_net;             /* "alex"/"vgg" when lpips is set */
 };
 
@@ -75,5 +77,8 @@ void pl_param_change_free(gpointer p);
 /* After the steps: decode the results and compute the metrics (caller holds no lock). */
 gboolean pl_run_make_results(PlRun *run, const float *z, GError **error);
 const char *pl_run_record_image_path(PlRun *run);
+/* New image: mask * clean + (1 - mask) * result, or NULL when the run does not paste
+ * (not inpainting, or no ground truth). result and clean are [0,1] images. */
+PlImage *pl_run_paste_known(PlRun *run, const PlImage *result);
 
 G_END_DECLS

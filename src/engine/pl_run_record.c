@@ -122,6 +122,20 @@ static void build_metrics(JsonBuilder *b, PlRun *run) {
     json_builder_add_null_value(b);
   }
   add_str(b, "lpips_net", net);
+  /* inpainting: the same metrics of the result with the known pixels pasted in (the
+   * official PSLD's saved output); null for the other tasks */
+  if (pl_run_pastes(run)) {
+    build_doubles(b, "psnr_pasted", run, pl_run_psnr_pasted);
+    build_doubles(b, "ssim_pasted", run, pl_run_ssim_pasted);
+    if (net)
+      build_doubles(b, "lpips_pasted", run, pl_run_lpips_pasted);
+  }
+  const char *pasted_names[] = {"psnr_pasted", "ssim_pasted", "lpips_pasted"};
+  for (int k = 0; k < 3; k++)
+    if (!pl_run_pastes(run) || (k == 2 && !net)) {
+      json_builder_set_member_name(b, pasted_names[k]);
+      json_builder_add_null_value(b);
+    }
   json_builder_set_member_name(b, "best_of");
   json_builder_begin_object(b);
   add_int(b, "residual", pl_run_select_best(run, PL_SELECT_RESIDUAL));

@@ -38,6 +38,10 @@ typedef struct {
   int best_residual, best_psnr_oracle;                   /* sample index or -1 */
   double *sample_lpips, lpips;  /* n_samples (at least 1) and sample 0; NaN = not computed */
   char *lpips_net;              /* "alex"/"vgg", NULL when LPIPS was not computed */
+  /* inpainting: metrics of the result with the known pixels pasted (n_samples, at least 1;
+   * NaN for other tasks, or LPIPS not computed) and of sample 0 */
+  double *sample_psnr_pasted, *sample_ssim_pasted, *sample_lpips_pasted;
+  double psnr_pasted, ssim_pasted, lpips_pasted;
 } PlRunRecord;
 
 PlRunRecord *pl_run_record_load(const char *path, GError **error);

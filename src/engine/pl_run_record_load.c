@@ -89,6 +89,19 @@ static void read_metrics(PlRunRecord *r, JsonObject *m) {
     r->sample_lpips[k] = NAN;
   r->lpips = r->n_samples > 0 ? r->sample_lpips[0] : NAN;
   r->lpips_net = g_strdup(pl_json_string(m, "lpips_net"));
+  /* pasted metrics: optional (inpainting only, and records before they existed) */
+  double **pasted[] = {&r->sample_psnr_pasted, &r->sample_ssim_pasted, &r->sample_lpips_pasted};
+  double *first[] = {&r->psnr_pasted, &r->ssim_pasted, &r->lpips_pasted};
+  const char *names[] = {"psnr_pasted", "ssim_pasted", "lpips_pasted"};
+  for (int j = 0; j < 3; j++) {
+    int np = 0;
+    double *v = read_doubles(m, names[j], &np);
+    v = g_renew(double, v, MAX(r->n_samples, 1));
+    for (int k = np; k < MAX(r->n_samples, 1); k++)
+      v[k] = NAN;
+    *pasted[j] = v;
+    *first[j] = r->n_samples > 0 ? v[0] : NAN;
+  }
   JsonObject *best = pl_json_object(m, "best_of");
   r->best_residual = (int)pl_json_int(best, "residual", -1);
   r->best_psnr_oracle = (int)pl_json_int(best, "psnr_oracle", -1);
@@ -192,6 +205,9 @@ void pl_run_record_free(PlRunRecord *r) {
   g_free(r->sample_ssim);
   g_free(r->sample_residual);
   g_free(r->sample_lpips);
+  g_free(r->sample_psnr_pasted);
+  g_free(r->sample_ssim_pasted);
+  g_free(r->sample_lpips_pasted);
   g_free(r->lpips_net);
   g_free(r);
 }

@@ -4,6 +4,20 @@
 #include <math.h>
 #include <string.h>
 
+PlImage *pl_run_paste_known(PlRun *run, const PlImage *result) {
+  const float *mask = pl_operator_mask(run->op);
+  if (!mask || !run->clean || !result)
+    return NULL;
+  PlImage *out = pl_image_copy(result);
+  const size_t np = (size_t)out->h * out->w;
+  for (int c = 0; c < out->c; c++)
+    for (size_t k = 0; k < np; k++) {
+      float *v = &out->data[c * np + k];
+      *v = mask[k] * run->clean->data[c * np + k] + (1.0f - mask[k]) * *v;
+    }
+  return out;
+}
+
 gboolean pl_run_make_results(PlRun *run, const float *z, GError **error) {
   int B = run->params.batch;
   int n = pl_model_image_size(run->model);
@@ -18,6 +32,7 @@ gboolean pl_run_make_results(PlRun *run, const float *z, GError **error) {
   }
   PlImage **res = g_new0(PlImage *, B);
   double *psnr = g_new(double, B), *ssim = g_new(double, B), *resid = g_new(double, B);
+  double *psnr_p = g_new(double, B), *ssim_p = g_new(double, B);
   float *xm = g_new(float, xlen), *ay = g_new(float, pl_operator_y_len(run->op));
   for (int b = 0; b < B; b++) {
     res[b] = pl_x_to_unit_image(x + xlen * b, n);
@@ -25,6 +40,13 @@ gboolean pl_run_make_results(PlRun *run, const float *z, GError **error) {
     if (run->clean) {
       psnr[b] = pl_psnr(res[b]->data, run->clean->data, xlen);
       ssim[b] = pl_ssim(res[b]->data, run->clean->data, 3, n, n);
+    }
+    psnr_p[b] = ssim_p[b] = NAN;
+    PlImage *pasted = pl_run_paste_known(run, res[b]);
+    if (pasted) {
+      psnr_p[b] = pl_psnr(pasted->data, run->clean->data, xlen);
+      ssim_p[b] = pl_ssim(pasted->data, run->clean->data, 3, n, n);
+      pl_image_free(pasted);
     }
     /* residual of the image as saved ([0,1], clamped), in model units */
     for (size_t k = 0; k < xlen; k++)
@@ -40,6 +62,8 @@ gboolean pl_run_make_results(PlRun *run, const float *z, GError **error) {
   run->psnr = psnr;
   run->ssim = ssim;
   run->residual = resid;
+  run->psnr_pasted = psnr_p;
+  run->ssim_pasted = ssim_p;
   g_mutex_unlock(&run->lock);
   return TRUE;
 }
@@ -49,11 +73,15 @@ static gboolean ended(PlRunState s) {
          s == PL_RUN_FAILED;
 }
 
-typedef enum { M_PSNR, M_SSIM, M_RESIDUAL } Metric;
+typedef enum { M_PSNR, M_SSIM, M_RESIDUAL, M_PSNR_PASTED, M_SSIM_PASTED } Metric;
 
 static double metric(PlRun *run, Metric m, int sample) {
   g_mutex_lock(&run->lock);
-  const double *v = m == M_PSNR ? run->psnr : m == M_SSIM ? run->ssim : run->residual;
+  const double *v = m == M_PSNR          ? run->psnr
+                    : m == M_SSIM        ? run->ssim
+                    : m == M_PSNR_PASTED ? run->psnr_pasted
+                    : m == M_SSIM_PASTED ? run->ssim_pasted
+                                         : run->residual;
   double r = (ended(run->state) && v && sample >= 0 && sample < run->params.batch) ? v[sample]
                                                                                    : NAN;
   g_mutex_unlock(&run->lock);
@@ -72,6 +100,15 @@ PlImage *pl_run_result(PlRun *run, int sample) {
 double pl_run_psnr(PlRun *run, int sample) { return metric(run, M_PSNR, sample); }
 double pl_run_ssim(PlRun *run, int sample) { return metric(run, M_SSIM, sample); }
 double pl_run_residual(PlRun *run, int sample) { return metric(run, M_RESIDUAL, sample); }
+double pl_run_psnr_pasted(PlRun *run, int sample) { return metric(run, M_PSNR_PASTED, sample); }
+double pl_run_ssim_pasted(PlRun *run, int sample) { return metric(run, M_SSIM_PASTED, sample); }
+
+gboolean pl_run_pastes(PlRun *run) { return pl_operator_mask(run->op) != NULL && run->clean; }
+
+PlImage *pl_run_result_pasted(PlRun *run, int sample) {
+  g_autoptr(PlImage) res = pl_run_result(run, sample);
+  return res ? pl_run_paste_known(run, res) : NULL;
+}
 
 const char *pl_select_rule_name(PlSelectRule rule) {
   return rule == PL_SELECT_PSNR_ORACLE ? "psnr-oracle" : "residual";

@@ -25,7 +25,7 @@ PlSampler *pl_sampler_new(PlModel *model, PlOperator *op, const float *y, const 
   s->sched = pl_model_schedule(model);
   s->steps = p->steps;
   s->ts = g_new0(int, p->steps);
-  if (pl_schedule_ddim_timesteps(s->sched, p->steps, s->ts) != p->steps) {
+  if (pl_schedule_ddim_timesteps_rule(s->sched, p->steps, p->timesteps, s->ts) != p->steps) {
     g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
                 "cannot make %d DDIM timesteps for T = %d", p->steps, s->sched->T);
     pl_sampler_free(s);

@@ -1,33 +1,26 @@
-/* PSLD (Rout et al. 2023; official code): one guided forward of z_t, then
- *   measurement  L_m = ||A(D(z0)) - y||                       (plain norm: public code)
- *   gluing       L_g = ||z0 - E(A^T y + (I - A^T A) D(z0))||
+/* PSLD (Rout et al. 2023; official code psld.py, DDIMSampler.p_sample_ddim): one guided
+ * forward of z_t, then
+ *   measurement  L_m = ||A(D(z0)) + n - y||   n ~ N(0, sigma_y^2) drawn afresh each step
+ *                (meas_noise = noised, the code's noiser; clean: n = 0; plain norm)
+ *   gluing       L_g = ||z0 - E(M y + (I - M A) D(z0))||
+ *                (M = the code's operator.transpose or the exact adjoint: glue_transpose)
  * both differentiated w.r.t. z_t through the UNet, decoder and encoder, and
  *   z_{t-1} = DDIM(z_t, eps) - (omega * grad L_m + gamma * grad L_g).
  * The encoder is traversed backwards once (encoder_vjp), its pixel cotangent mapped
- * through (I - A^T A) (d x_glued / d x0; symmetric), and everything else goes back
+ * through (I - M A)^T (not symmetric for M != A^T), and everything else goes back
  * through the decoder and UNet in ONE guided VJP. PLoRG projects the combined gradient.
- * The gluing needs A^T, so phase retrieval runs PSLD with gamma = 0 only. */
+ * The gluing needs M, so phase retrieval runs PSLD with gamma = 0 only. */
 #include "pl_engine_private.h"
 #include <math.h>
 #include <string.h>
 
-/* g <- g - A^T(A g), one sample: the orthogonal-complement projector of the gluing. */
-static gboolean ortho_complement(PlSampler *s, float *g, GError **error) {
-  pl_operator_forward(s->op, g, s->ya);
-  if (!pl_operator_adjoint(s->op, s->ya, s->gsample, error))
-    return FALSE;
-  for (size_t k = 0; k < s->xlen; k++)
-    g[k] -= s->gsample[k];
-  return TRUE;
-}
-
 /* Gluing term: loss into rep, the latent cotangent dL/dz0 * gamma into s->gz0 and the
- * pixel cotangent gamma * (I - A^T A) E^T dL/de added into s->gx. */
+ * pixel cotangent gamma * (I - M A)^T E^T dL/de added into s->gx. */
 static gboolean gluing(PlSampler *s, const PlRunParams *p, PlStepReport *rep, GError **error) {
   gint64 t0 = g_get_monotonic_time();
   for (int b = 0; b < s->batch; b++)
-    if (!pl_operator_glue(s->op, s->y, s->x0 + (size_t)b * s->xlen, s->xa + (size_t)b * s->xlen,
-                          error))
+    if (!pl_operator_glue_with(s->op, p->glue_transpose, s->y, s->x0 + (size_t)b * s->xlen,
+                               s->xa + (size_t)b * s->xlen, error))
       return FALSE;
   rep->ms_operator += pl_ms_since(t0);
 
@@ -73,7 +66,7 @@ static gboolean gluing(PlSampler *s, const PlRunParams *p, PlStepReport *rep, GE
   t0 = g_get_monotonic_time();
   for (int b = 0; b < s->batch; b++) {
     float *gxg = s->gxg + (size_t)b * s->xlen, *gx = s->gx + (size_t)b * s->xlen;
-    if (!ortho_complement(s, gxg, error))
+    if (!pl_operator_glue_vjp(s->op, p->glue_transpose, gxg, gxg, error))
       return FALSE;
     for (size_t k = 0; k < s->xlen; k++)
       gx[k] += (float)(p->gamma * gxg[k]);
@@ -85,15 +78,43 @@ static gboolean gluing(PlSampler *s, const PlRunParams *p, PlStepReport *rep, GE
   return TRUE;
 }
 
+/* The measurement term with the code's noiser: ||A x + sigma n - y|| = ||A x - (y - sigma n)||,
+ * so the noise moves y per sample (the gradient keeps its form). The reported residual
+ * stays ||A(x0_hat) - y||. */
+static void noised_data_term(PlSampler *s, const PlRunParams *p, int i, PlStepReport *rep) {
+  gint64 t0 = g_get_monotonic_time();
+  const double sigma = pl_operator_noise_std(s->op);
+  for (int b = 0; b < s->batch; b++) {
+    /* the noise has y's length: s->noise is latent sized, so draw into ya directly */
+    pl_noise_fill(s->seed, PL_NOISE_PREDICTION, i, b, s->ya, s->ylen);
+    for (size_t k = 0; k < s->ylen; k++)
+      s->ya[k] = (float)(s->y[k] - sigma * s->ya[k]);
+    float *g = s->gx + (size_t)b * s->xlen;
+    const float *x = s->x0 + (size_t)b * s->xlen;
+    double resid = 0.0;
+    rep->sample[b].loss_meas = pl_operator_data_term(s->op, x, s->ya, p->norm, g, NULL);
+    pl_operator_data_term(s->op, x, s->y, p->norm, NULL, &resid);
+    rep->sample[b].residual = resid;
+    if (p->omega != 1.0)
+      for (size_t j = 0; j < s->xlen; j++)
+        g[j] = (float)(g[j] * p->omega);
+  }
+  rep->ms_operator += pl_ms_since(t0);
+}
+
 gboolean pl_solver_psld_step(PlSampler *s, const PlRunParams *p, int i, float *z,
                              float *z0_out, PlStepReport *rep, GError **error) {
   size_t n = (size_t)s->batch * s->zlen;
   if (!pl_sampler_guided_forward(s, i, z, rep, error))
     return FALSE;
-  double scale[64];
-  for (int b = 0; b < s->batch; b++)
-    scale[b] = p->omega;
-  pl_sampler_data_term(s, s->x0, p->norm, scale, s->gx, rep);
+  if (p->meas_noise == PL_MEAS_NOISED && pl_operator_noise_std(s->op) > 0.0) {
+    noised_data_term(s, p, i, rep);
+  } else {
+    double scale[64];
+    for (int b = 0; b < s->batch; b++)
+      scale[b] = p->omega;
+    pl_sampler_data_term(s, s->x0, p->norm, scale, s->gx, rep);
+  }
   gboolean glue = p->gamma != 0.0 && pl_operator_is_linear(s->op);
   if (glue && !gluing(s, p, rep, error))
     return FALSE;

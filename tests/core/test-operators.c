@@ -600,6 +600,33 @@ static void test_measure(void)
   g_assert_cmpmem(y1, yl * sizeof(float), clean, yl * sizeof(float));
 }
 
+static void test_noise_units(void)
+{
+  /* sigma in [0,1] units is 2 sigma in the model's [-1,1]: x_model = 2 x_unit - 1 */
+  PlOperatorParams p;
+  pl_operator_params_init(&p, PL_TASK_GAUSSIAN_BLUR, 64);
+  g_assert_cmpint(p.noise_units, ==, PL_NOISE_UNITS_MODEL);
+  p.noise_units = PL_NOISE_UNITS_UNIT;
+  p.noise_sigma = 0.01;
+  g_autoptr(PlOperator) op = pl_operator_new(&p, NULL);
+  g_assert_cmpfloat(pl_operator_noise_std(op), ==, 0.02);
+  const size_t xl = pl_operator_x_len(op), yl = pl_operator_y_len(op);
+  g_autofree float *x = g_new0(float, xl), *y = g_new(float, yl);
+  pl_operator_measure(op, x, 3, y);
+  double s2 = 0;
+  for (size_t i = 0; i < yl; i++)
+    s2 += (double)y[i] * y[i];
+  g_assert_cmpfloat(fabs(s2 / yl - 4e-4), <, 6 * 4e-4 * sqrt(2.0 / yl));
+  PlNoiseUnits u;
+  g_assert_true(pl_noise_units_from_name("unit", &u) && u == PL_NOISE_UNITS_UNIT);
+  g_assert_true(pl_noise_units_from_name("model", &u) && u == PL_NOISE_UNITS_MODEL);
+  g_assert_false(pl_noise_units_from_name("pixels", &u));
+  p.noise_units = (PlNoiseUnits)7;
+  g_autoptr(GError) error = NULL;
+  g_assert_null(pl_operator_new(&p, &error));
+  g_assert_error(error, PL_OPERATOR_ERROR, PL_OPERATOR_ERROR_INVALID);
+}
+
 static void test_glue(void)
 {
   /* inpainting: A^T y + (I - A^T A) x = m y + (1 - m) x for a 0/1 mask */
@@ -709,6 +736,7 @@ int main(int argc, char **argv)
   g_test_add_func("/operators/gradient-phase", test_gradient_phase);
   g_test_add_func("/operators/zero-residual", test_zero_residual);
   g_test_add_func("/operators/measure", test_measure);
+  g_test_add_func("/operators/noise-units", test_noise_units);
   g_test_add_func("/operators/glue", test_glue);
   g_test_add_func("/operators/preview", test_preview);
   g_test_add_func("/operators/threads", test_threads);

@@ -52,6 +52,67 @@ static void test_determinism(void)
   g_assert_cmphex(pl_rng_next(&p), !=, pl_rng_next(&q));
 }
 
+/* Pearson correlation of two streams' first n normals */
+static double stream_correlation(PlRng *a, PlRng *b, int n)
+{
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (int i = 0; i < n; i++) {
+    const double x = pl_rng_normal(a), y = pl_rng_normal(b);
+    sa += x; sb += y; saa += x * x; sbb += y * y; sab += x * y;
+  }
+  const double cov = sab / n - sa / n * sb / n;
+  return cov / sqrt((saa / n - sa / n * sa / n) * (sbb / n - sb / n * sb / n));
+}
+
+static void test_purposes_independent(void)
+{
+  /* every (purpose, index) pair of one seed is its own stream: no two share a first word,
+   * and their normals are uncorrelated (|r| < 6 / sqrt(n) for independent streams) */
+  const PlRngPurpose purposes[] = {PL_RNG_INITIAL_NOISE, PL_RNG_STEP_NOISE, PL_RNG_RESAMPLE_NOISE,
+                                   PL_RNG_PREDICTION_NOISE, PL_RNG_BOX, PL_RNG_RANDOM_MASK,
+                                   PL_RNG_MEASUREMENT};
+  const guint64 indices[] = {0, 1, 2, 3, pl_rng_index(1, 3), pl_rng_index(3, 0), pl_rng_index(1, 1)};
+  const int np = G_N_ELEMENTS(purposes), ni = G_N_ELEMENTS(indices);
+  const int n = 4000;
+  for (guint64 seed = 0; seed < 3; seed++) {
+    GHashTable *first = g_hash_table_new(g_int64_hash, g_int64_equal);
+    gint64 *words = g_new(gint64, np * ni);
+    for (int p = 0; p < np; p++)
+      for (int k = 0; k < ni; k++) {
+        PlRng r;
+        pl_rng_seed_purpose(&r, seed, purposes[p], indices[k]);
+        words[p * ni + k] = (gint64)pl_rng_next(&r);
+        g_assert_false(g_hash_table_contains(first, &words[p * ni + k]));
+        g_hash_table_add(first, &words[p * ni + k]);
+      }
+    g_hash_table_destroy(first);
+    g_free(words);
+    for (int p = 0; p < np; p++)
+      for (int k = 0; k < ni; k++)
+        for (int q = 0; q < np; q++)
+          for (int l = 0; l < ni; l++) {
+            if (p * ni + k >= q * ni + l)
+              continue;
+            PlRng a, b;
+            pl_rng_seed_purpose(&a, seed, purposes[p], indices[k]);
+            pl_rng_seed_purpose(&b, seed, purposes[q], indices[l]);
+            g_assert_cmpfloat(fabs(stream_correlation(&a, &b, n)), <, 6.0 / sqrt(n));
+          }
+  }
+  /* the collision the purposes fixed: the old initial stream of sample 3 was the old
+   * measurement stream; now sample 3's z_T and the measurement noise are unrelated */
+  PlRng z3, meas;
+  pl_rng_seed_purpose(&z3, 0, PL_RNG_INITIAL_NOISE, 3);
+  pl_rng_seed_purpose(&meas, 0, PL_RNG_MEASUREMENT, 0);
+  g_assert_cmpfloat(fabs(stream_correlation(&z3, &meas, n)), <, 6.0 / sqrt(n));
+  /* and determinism */
+  PlRng a, b;
+  pl_rng_seed_purpose(&a, 9, PL_RNG_STEP_NOISE, pl_rng_index(4, 1));
+  pl_rng_seed_purpose(&b, 9, PL_RNG_STEP_NOISE, pl_rng_index(4, 1));
+  for (int i = 0; i < 100; i++)
+    g_assert_cmphex(pl_rng_next(&a), ==, pl_rng_next(&b));
+}
+
 static void test_uniform(void)
 {
   PlRng rng;
@@ -124,6 +185,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/rng/reference-seeding", test_reference_seeding);
   g_test_add_func("/rng/determinism", test_determinism);
+  g_test_add_func("/rng/purposes-independent", test_purposes_independent);
   g_test_add_func("/rng/uniform", test_uniform);
   g_test_add_func("/rng/normal", test_normal);
   g_test_add_func("/rng/int", test_int);

@@ -47,6 +47,35 @@ static void test_ddim_timesteps(void)
   g_assert_cmpfloat(pl_schedule_abar_prev(s, ts, 50, 49), ==, s->alphas_cumprod[0]);
 }
 
+static void test_ddim_timesteps_ldm(void)
+{
+  /* LDM's make_ddim_timesteps: range(0, T, c) + 1, in sampling (descending) order */
+  g_autoptr(PlSchedule) s = pl_schedule_new_linear(1000, 0.0015, 0.0195);
+  int ts[1000];
+  const int counts[] = {1, 10, 50, 250, 500};
+  for (size_t k = 0; k < G_N_ELEMENTS(counts); k++) {
+    const int n = counts[k], c = 1000 / n;
+    g_assert_cmpint(pl_schedule_ddim_timesteps_rule(s, n, PL_TIMESTEPS_LDM, ts), ==, n);
+    for (int i = 0; i < n; i++)
+      g_assert_cmpint(ts[i], ==, (n - 1 - i) * c + 1);
+  }
+  /* at 500 steps the last step runs t = 1 (abar_1 -> abar_0), not the no-op t = 0 */
+  pl_schedule_ddim_timesteps_rule(s, 500, PL_TIMESTEPS_LDM, ts);
+  g_assert_cmpint(ts[499], ==, 1);
+  g_assert_cmpint(ts[0], ==, 999);
+  /* at steps = T, t = T is outside the model: the rule falls back to k */
+  g_assert_cmpint(pl_schedule_ddim_timesteps_rule(s, 1000, PL_TIMESTEPS_LDM, ts), ==, 1000);
+  g_assert_cmpint(ts[0], ==, 999);
+  g_assert_cmpint(ts[999], ==, 0);
+  g_assert_cmpint(pl_schedule_ddim_timesteps_rule(s, 50, PL_TIMESTEPS_ZERO, ts), ==, 50);
+  g_assert_cmpint(ts[49], ==, 0);
+  g_assert_cmpint(pl_schedule_ddim_timesteps_rule(s, 0, PL_TIMESTEPS_LDM, ts), ==, 0);
+  PlTimestepRule r;
+  g_assert_true(pl_timestep_rule_from_name("ldm", &r) && r == PL_TIMESTEPS_LDM);
+  g_assert_true(pl_timestep_rule_from_name("zero", &r) && r == PL_TIMESTEPS_ZERO);
+  g_assert_false(pl_timestep_rule_from_name("kc", &r));
+}
+
 static void test_tweedie_and_ddim(void)
 {
   PlRng rng;
@@ -112,6 +141,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/schedule/linear", test_linear);
   g_test_add_func("/schedule/ddim-timesteps", test_ddim_timesteps);
+  g_test_add_func("/schedule/ddim-timesteps-ldm", test_ddim_timesteps_ldm);
   g_test_add_func("/schedule/tweedie-ddim", test_tweedie_and_ddim);
   g_test_add_func("/schedule/ddpm", test_ddpm);
   return g_test_run();
