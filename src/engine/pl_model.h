@@ -24,6 +24,8 @@ typedef struct {
   PlShimDevice device;   /* auto / cpu / cuda */
   int threads;           /* torch threads for the worker (0 = 1 on CPU) */
   gboolean deterministic;
+  gboolean compute_double; /* the networks compute in float64 (buffers stay float32): for
+                            * reference-parity tests; slower */
 } PlModelParams;
 
 void pl_model_params_init(PlModelParams *p);
