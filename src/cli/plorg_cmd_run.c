@@ -183,6 +183,14 @@ static gboolean save_outputs(PlRun *run, const char *out, int chosen, GError **e
     g_free(path);
     pl_image_free(img);
   }
+  PlImage *pasted = ok ? pl_run_result_pasted(run, chosen) : NULL;
+  if (pasted) {
+    path = g_build_filename(out, "reconstruction_pasted.png", NULL);
+    ok = pl_run_save_png(run, pasted, path, "PLoRG Studio reconstruction, known pixels pasted",
+                         error);
+    g_free(path);
+    pl_image_free(pasted);
+  }
   PlImage *meas = ok ? pl_run_measurement_preview(run) : NULL;
   if (meas) {
     path = g_build_filename(out, "measurement.png", NULL);
@@ -221,6 +229,11 @@ static void print_metrics(PlRun *run, int chosen, gboolean lpips_loaded) {
     printf("  tau %g (%s, %s)", p->plorg.proj.tau, pl_rank_rule_name(p->plorg.proj.rule),
            pl_projection_side_name(p->plorg.proj.side));
   printf("\n");
+  printf("timesteps %s", pl_timestep_rule_name(p->timesteps));
+  if (p->solver == PL_SOLVER_PSLD)
+    printf("  glue-transpose %s  meas-noise %s", pl_glue_transpose_name(p->glue_transpose),
+           pl_meas_noise_name(p->meas_noise));
+  printf("  noise-sigma %g (%s units)\n", op->noise_sigma, pl_noise_units_name(op->noise_units));
   printf("state %s  time %.1f s\n", pl_run_state_name(pl_run_state(run)), pl_run_elapsed(run));
   if (p->batch > 1) {
     printf("best of %d by measurement residual (needs no ground truth): sample %d\n", p->batch, chosen);
@@ -237,6 +250,16 @@ static void print_metrics(PlRun *run, int chosen, gboolean lpips_loaded) {
   if (!isnan(lpips))
     printf("LPIPS %.4f (%s)  ", lpips, pl_run_lpips_net(run));
   printf("residual %.4f\n", pl_run_residual(run, chosen));
+  /* inpainting: the official PSLD's saved output has the known pixels pasted in */
+  if (pl_run_pastes(run)) {
+    printf("pasted (known pixels from the ground truth, as the official PSLD saves): "
+           "PSNR %.2f dB  SSIM %.4f", pl_run_psnr_pasted(run, chosen),
+           pl_run_ssim_pasted(run, chosen));
+    double lp = pl_run_lpips_pasted(run, chosen);
+    if (!isnan(lp))
+      printf("  LPIPS %.4f (%s)", lp, pl_run_lpips_net(run));
+    printf("\n");
+  }
   /* LPIPS needs a network: say so rather than print a number (a failing one said why) */
   if (!lpips_loaded)
     printf("%s\n", pl_lpips_missing_note());

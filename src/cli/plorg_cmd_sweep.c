@@ -262,6 +262,8 @@ static int run_cell(Ctx *ctx, PlorgCell *c, const PlRunParams *p, const PlOperat
     c->psnr = pl_run_psnr(run, best);
     c->ssim = pl_run_ssim(run, best);
     c->residual = pl_run_residual(run, best);
+    c->psnr_pasted = pl_run_psnr_pasted(run, best);
+    c->ssim_pasted = pl_run_ssim_pasted(run, best);
     int oracle = pl_run_select_best(run, PL_SELECT_PSNR_ORACLE);
     c->psnr_oracle = oracle >= 0 ? pl_run_psnr(run, oracle) : NAN;
     c->elapsed_s = pl_run_elapsed(run);
@@ -275,6 +277,7 @@ static int run_cell(Ctx *ctx, PlorgCell *c, const PlRunParams *p, const PlOperat
       g_clear_error(&we);
     } else if (ctx->lpips) {
       c->lpips = pl_run_lpips(run, best);
+      c->lpips_pasted = pl_run_lpips_pasted(run, best);
       c->lpips_net = g_strdup(pl_run_lpips_net(run));
       c->lpips_source = g_strdup("result");
     }
@@ -385,6 +388,10 @@ static int run_grid(SweepOpts *o, Grid *g, PlModel *model, PlLpips *lpips) {
             }
             c.omega = p.omega;
             plorg_solver_opts_operator(&o->so, c.task, pl_model_image_size(model), p.seed, &op);
+            c.timesteps = p.timesteps;
+            c.glue_transpose = p.glue_transpose;
+            c.meas_noise = p.meas_noise;
+            c.noise_units = op.noise_units;
             c.config_hash = config_hash(&c, &p, &op);
             char *key = plorg_cell_key(&c);
             char *cell_path = g_strdup_printf("%s/cells/%s.json", out, key);

@@ -55,10 +55,17 @@ static void test_params_json(void) {
     p.resample.final_opt = FALSE;
     p.keep_every = 2;
     p.start_step = 7;
+    /* the fidelity options' non-defaults (every second solver) survive too */
+    if (s % 2) {
+      p.timesteps = PL_TIMESTEPS_ZERO;
+      p.glue_transpose = PL_GLUE_ADJOINT;
+      p.meas_noise = PL_MEAS_CLEAN;
+    }
     PlOperatorParams op, op2;
     pl_operator_params_init(&op, PL_TASK_MOTION_BLUR, 64);
     op.seed = 99;
     op.noise_sigma = 0.05;
+    op.noise_units = s % 2 ? PL_NOISE_UNITS_UNIT : PL_NOISE_UNITS_MODEL;
     char *json = pl_run_params_to_json(&p, &op);
     GError *e = NULL;
     g_assert_true(pl_run_params_from_json(json, &q, &op2, &e));
@@ -74,6 +81,19 @@ static void test_params_json(void) {
   g_clear_error(&e);
   g_assert_false(pl_run_params_from_json("not json", &q, NULL, &e));
   g_clear_error(&e);
+  /* an unknown fidelity choice is an error that names the allowed values */
+  g_assert_false(pl_run_params_from_json("{\"solver\": \"psld\", \"glue_transpose\": \"exact\"}",
+                                         &q, NULL, &e));
+  g_assert_error(e, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID);
+  g_assert_nonnull(strstr(e->message, "official or adjoint"));
+  g_clear_error(&e);
+  /* defaults: the public code's choices */
+  pl_run_params_init(&q, PL_SOLVER_PSLD);
+  g_assert_cmpint(q.timesteps, ==, PL_TIMESTEPS_LDM);
+  g_assert_cmpint(q.glue_transpose, ==, PL_GLUE_OFFICIAL);
+  g_assert_cmpint(q.meas_noise, ==, PL_MEAS_NOISED);
+  pl_run_params_init(&q, PL_SOLVER_RESAMPLE);
+  g_assert_cmpint(q.timesteps, ==, PL_TIMESTEPS_LDM);  /* ReSample's code: k*c + 1 too */
 }
 
 typedef struct {
@@ -190,6 +210,56 @@ static void test_record_round_trip(void) {
 }
 
 /* A branch's record carries its start latent, so it re-runs on its own. */
+/* Inpainting: the pasted image is the ground truth on the observed pixels and the result
+ * elsewhere, so its squared error is the result's on the missing pixels only: PSNR can
+ * only rise. Recorded next to the raw metrics; NaN (null) for a task without a mask. */
+static void test_pasted_metrics(void) {
+  GPtrArray *imgs = etu_images(1);
+  const PlImage *clean = g_ptr_array_index(imgs, 0);
+  PlRunParams p;
+  etu_quick_params(&p, PL_SOLVER_PSLD, 4);
+  PlRun *run = etu_new_run(clean, PL_TASK_INPAINT_BOX, &p, 5);
+  g_assert_cmpint(etu_execute(run), ==, PL_RUN_FINISHED);
+  g_assert_true(pl_run_pastes(run));
+  PlImage *res = pl_run_result(run, 0), *pasted = pl_run_result_pasted(run, 0);
+  const float *mask = pl_operator_mask(pl_run_operator(run));
+  const size_t np = (size_t)res->h * res->w, len = 3 * np;
+  double se_missing = 0.0;
+  for (size_t k = 0; k < len; k++) {
+    const float m = mask[k % np];
+    g_assert_cmpfloat(pasted->data[k], ==, m > 0.5f ? clean->data[k] : res->data[k]);
+    if (m < 0.5f)
+      se_missing += ((double)res->data[k] - clean->data[k]) * ((double)res->data[k] - clean->data[k]);
+  }
+  /* PSNR of [0,1] images: 10 log10(1 / MSE) over all pixels */
+  const double want = 10.0 * log10((double)len / se_missing);
+  g_assert_cmpfloat(fabs(pl_run_psnr_pasted(run, 0) - want), <, 1e-6 * fabs(want));
+  g_assert_cmpfloat(pl_run_psnr_pasted(run, 0), >=, pl_run_psnr(run, 0));
+  g_assert_cmpfloat(pl_run_ssim_pasted(run, 0), >, -1.0);
+  char *path = tmp_path("run.json");
+  GError *e = NULL;
+  g_assert_true(pl_run_record_write(run, path, &e));
+  PlRunRecord *rec = pl_run_record_load(path, &e);
+  g_assert_no_error(e);
+  g_assert_cmpfloat(rec->psnr_pasted, ==, pl_run_psnr_pasted(run, 0));
+  g_assert_cmpfloat(rec->ssim_pasted, ==, pl_run_ssim_pasted(run, 0));
+  g_assert_true(isnan(rec->lpips_pasted));
+  pl_run_record_free(rec);
+  remove_file_and_dir(path);
+  g_free(path);
+  pl_image_free(res);
+  pl_image_free(pasted);
+  pl_run_unref(run);
+
+  run = etu_new_run(clean, PL_TASK_SUPER_RESOLUTION, &p, 5);
+  g_assert_cmpint(etu_execute(run), ==, PL_RUN_FINISHED);
+  g_assert_false(pl_run_pastes(run));
+  g_assert_true(isnan(pl_run_psnr_pasted(run, 0)));
+  g_assert_null(pl_run_result_pasted(run, 0));
+  pl_run_unref(run);
+  g_ptr_array_unref(imgs);
+}
+
 static void test_branch_record(void) {
   GPtrArray *imgs = etu_images(1);
   PlRunParams p;
@@ -240,6 +310,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/engine/record/params-json", test_params_json);
   g_test_add_func("/engine/record/round-trip", test_record_round_trip);
+  g_test_add_func("/engine/record/pasted-metrics", test_pasted_metrics);
   g_test_add_func("/engine/record/branch", test_branch_record);
   g_test_add_func("/engine/record/bad", test_bad_record);
   int rc = g_test_run();

@@ -92,6 +92,32 @@ static void test_noise_streams(void) {
   g_assert_cmpfloat(fabs(s2 / 20000 - 1.0), <, 0.05);
 }
 
+/* The collision the purpose-keyed streams removed: with the operator's seed equal to the
+ * run's seed, sample 3's z_T was (y - A x) / sigma exactly. Now they are unrelated. */
+static void test_noise_not_measurement(void) {
+  PlOperatorParams opp;
+  pl_operator_params_init(&opp, PL_TASK_GAUSSIAN_BLUR, 32);
+  opp.seed = 4;
+  PlOperator *op = pl_operator_new(&opp, NULL);
+  size_t xl = pl_operator_x_len(op), yl = pl_operator_y_len(op);
+  float *x = g_new0(float, xl), *y = g_new(float, yl), *z = g_new(float, yl);
+  pl_operator_measure(op, x, 4, y); /* A 0 = 0: y is the noise alone */
+  for (int sample = 0; sample < 8; sample++) {
+    pl_noise_initial(4, sample, z, yl);
+    double dot = 0, nz = 0, ny = 0;
+    for (size_t k = 0; k < yl; k++) {
+      dot += (double)z[k] * y[k];
+      nz += (double)z[k] * z[k];
+      ny += (double)y[k] * y[k];
+    }
+    g_assert_cmpfloat(fabs(dot) / sqrt(nz * ny), <, 6.0 / sqrt((double)yl));
+  }
+  g_free(x);
+  g_free(y);
+  g_free(z);
+  pl_operator_free(op);
+}
+
 static void test_validation(void) {
   PlRunParams p;
   GError *e = NULL;
@@ -137,6 +163,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/engine/units/adamw-converges", test_adamw_converges);
   g_test_add_func("/engine/units/resample-plan", test_resample_plan_reference);
   g_test_add_func("/engine/units/noise-streams", test_noise_streams);
+  g_test_add_func("/engine/units/noise-not-measurement", test_noise_not_measurement);
   g_test_add_func("/engine/units/validation", test_validation);
   g_test_add_func("/engine/units/names", test_names);
   return g_test_run();
