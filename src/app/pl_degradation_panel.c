@@ -18,6 +18,7 @@ struct _PlDegradationPanel {
   GtkWidget *undo_button, *redo_button;
   GtkSpinButton *gblur_kernel_spin, *mblur_kernel_spin, *sigma_spin, *sr_spin, *pad_spin;
   GtkSpinButton *noise_spin, *op_seed_spin;
+  GtkDropDown *noise_units_dropdown;   /* row 0 = model units [-1,1] (PL_NOISE_UNITS_MODEL) */
 
   int size;
   PlOperatorParams params[PL_TASK_COUNT];
@@ -162,8 +163,12 @@ static void read_widgets(PlDegradationPanel *self) {
   }
   double noise = gtk_spin_button_get_value(self->noise_spin);
   guint64 seed = (guint64)gtk_spin_button_get_value(self->op_seed_spin);
+  PlNoiseUnits units = gtk_drop_down_get_selected(self->noise_units_dropdown) == 1
+                           ? PL_NOISE_UNITS_UNIT
+                           : PL_NOISE_UNITS_MODEL;
   for (int t = 0; t < PL_TASK_COUNT; t++) {
     self->params[t].noise_sigma = noise;
+    self->params[t].noise_units = units;
     self->params[t].seed = seed;
   }
 }
@@ -206,6 +211,7 @@ static void write_widgets(PlDegradationPanel *self) {
     break;
   }
   gtk_spin_button_set_value(self->noise_spin, p->noise_sigma);
+  gtk_drop_down_set_selected(self->noise_units_dropdown, p->noise_units == PL_NOISE_UNITS_UNIT);
   gtk_spin_button_set_value(self->op_seed_spin, (double)p->seed);
   self->updating = FALSE;
 }
@@ -318,12 +324,14 @@ void pl_degradation_panel_set_params(PlDegradationPanel *self, const PlOperatorP
     /* Settings from a model of another size: keep the task, noise and seed only. */
     pl_operator_params_init(&p, op->task, self->size);
     p.noise_sigma = op->noise_sigma;
+    p.noise_units = op->noise_units;
     p.seed = op->seed;
   }
   p.mask = NULL;
   self->params[p.task] = p;
   for (int t = 0; t < PL_TASK_COUNT; t++) {
     self->params[t].noise_sigma = p.noise_sigma;
+    self->params[t].noise_units = p.noise_units;
     self->params[t].seed = p.seed;
   }
   self->updating = TRUE;
@@ -402,6 +410,7 @@ static void pl_degradation_panel_class_init(PlDegradationPanelClass *klass) {
   BIND(pad_spin);
   BIND(noise_spin);
   BIND(op_seed_spin);
+  BIND(noise_units_dropdown);
 #undef BIND
   gtk_widget_class_bind_template_callback(wc, on_undo_clicked);
   gtk_widget_class_bind_template_callback(wc, on_redo_clicked);
@@ -449,4 +458,6 @@ static void pl_degradation_panel_init(PlDegradationPanel *self) {
   g_signal_connect_swapped(self->missing_scale, "value-changed", G_CALLBACK(on_widget_changed), self);
   g_signal_connect_swapped(self->intensity_scale, "value-changed", G_CALLBACK(on_widget_changed), self);
   g_signal_connect_swapped(self->box_random_check, "toggled", G_CALLBACK(on_widget_changed), self);
+  g_signal_connect_swapped(self->noise_units_dropdown, "notify::selected",
+                           G_CALLBACK(on_widget_changed), self);
 }

@@ -8,6 +8,7 @@ static const PlSolver solvers[] = {PL_SOLVER_PSLD, PL_SOLVER_RESAMPLE, PL_SOLVER
 struct _PlSolverPanel {
   GtkBox parent_instance;
   GtkDropDown *solver_dropdown, *norm_dropdown, *device_dropdown;
+  GtkDropDown *timesteps_dropdown, *glue_dropdown, *meas_dropdown; /* fidelity choices */
   GtkSpinButton *omega_spin, *gamma_spin, *steps_spin, *seed_spin, *eta_spin, *preview_spin;
   GtkSpinButton *event_spin, *latent_iters_spin;
   GtkLabel *omega_label;
@@ -38,6 +39,8 @@ static void update_sensitivity(PlSolverPanel *self) {
   gtk_widget_set_sensitive(GTK_WIDGET(self->gamma_spin), s == PL_SOLVER_PSLD);
   gtk_widget_set_sensitive(self->gamma_label, s == PL_SOLVER_PSLD);
   gtk_widget_set_visible(self->resample_expander, s == PL_SOLVER_RESAMPLE);
+  gtk_widget_set_sensitive(GTK_WIDGET(self->glue_dropdown), s == PL_SOLVER_PSLD);
+  gtk_widget_set_sensitive(GTK_WIDGET(self->meas_dropdown), s == PL_SOLVER_PSLD);
   gtk_label_set_text(self->omega_label, s == PL_SOLVER_PSLD ? "Step size ω"
                                         : s == PL_SOLVER_DPS ? "Step size ζ"
                                                              : "Latent step size");
@@ -57,6 +60,10 @@ static void write_widgets(PlSolverPanel *self) {
     gtk_spin_button_set_value(self->preview_spin, p->preview_every);
   gtk_spin_button_set_value(self->event_spin, p->resample.event_every);
   gtk_spin_button_set_value(self->latent_iters_spin, p->resample.latent_max_iters);
+  /* dropdown rows follow the enums: 0 = the public code's choice */
+  gtk_drop_down_set_selected(self->timesteps_dropdown, p->timesteps == PL_TIMESTEPS_ZERO ? 1 : 0);
+  gtk_drop_down_set_selected(self->glue_dropdown, p->glue_transpose == PL_GLUE_ADJOINT ? 1 : 0);
+  gtk_drop_down_set_selected(self->meas_dropdown, p->meas_noise == PL_MEAS_CLEAN ? 1 : 0);
   self->updating = FALSE;
   update_sensitivity(self);
 }
@@ -73,6 +80,12 @@ void pl_solver_panel_get_params(PlSolverPanel *self, PlRunParams *out) {
   out->preview_every = gtk_spin_button_get_value_as_int(self->preview_spin);
   out->resample.event_every = gtk_spin_button_get_value_as_int(self->event_spin);
   out->resample.latent_max_iters = gtk_spin_button_get_value_as_int(self->latent_iters_spin);
+  out->timesteps = gtk_drop_down_get_selected(self->timesteps_dropdown) == 1 ? PL_TIMESTEPS_ZERO
+                                                                            : PL_TIMESTEPS_LDM;
+  out->glue_transpose =
+      gtk_drop_down_get_selected(self->glue_dropdown) == 1 ? PL_GLUE_ADJOINT : PL_GLUE_OFFICIAL;
+  out->meas_noise =
+      gtk_drop_down_get_selected(self->meas_dropdown) == 1 ? PL_MEAS_CLEAN : PL_MEAS_NOISED;
 }
 
 void pl_solver_panel_set_params(PlSolverPanel *self, const PlRunParams *p) {
@@ -184,6 +197,9 @@ static void pl_solver_panel_class_init(PlSolverPanelClass *klass) {
   BIND(solver_dropdown);
   BIND(norm_dropdown);
   BIND(device_dropdown);
+  BIND(timesteps_dropdown);
+  BIND(glue_dropdown);
+  BIND(meas_dropdown);
   BIND(omega_spin);
   BIND(gamma_spin);
   BIND(steps_spin);
@@ -206,6 +222,9 @@ static void pl_solver_panel_init(PlSolverPanel *self) {
   write_widgets(self);
   g_signal_connect_swapped(self->solver_dropdown, "notify::selected", G_CALLBACK(on_solver_changed), self);
   g_signal_connect_swapped(self->norm_dropdown, "notify::selected", G_CALLBACK(on_value_changed), self);
+  GtkDropDown *fidelity[] = {self->timesteps_dropdown, self->glue_dropdown, self->meas_dropdown};
+  for (guint i = 0; i < G_N_ELEMENTS(fidelity); i++)
+    g_signal_connect_swapped(fidelity[i], "notify::selected", G_CALLBACK(on_value_changed), self);
   g_signal_connect_swapped(self->device_dropdown, "notify::selected", G_CALLBACK(on_device_changed), self);
   g_signal_connect_swapped(self->omega_spin, "value-changed", G_CALLBACK(on_omega_changed), self);
   g_signal_connect_swapped(self->gamma_spin, "value-changed", G_CALLBACK(on_gamma_changed), self);

@@ -167,6 +167,28 @@ static void test_help_and_usage(void) {
   g_assert_cmpint(r.status, ==, 2);
   g_assert_nonnull(strstr(r.err, "shard"));
   result_clear(&r);
+  /* fidelity options: a bad value is a usage error naming the allowed ones, never a default */
+  const char *bad[][2] = {{"--glue-transpose exact", "official or adjoint"},
+                          {"--meas-noise none", "noised or clean"},
+                          {"--timesteps kc", "ldm or zero"},
+                          {"--noise-units pixels", "model or unit"}};
+  for (guint k = 0; k < G_N_ELEMENTS(bad); k++) {
+    args = g_strdup_printf("run --image '%s' --steps 2 %s --out '%s/x'", img, bad[k][0], tmp);
+    r = run_plorg(args);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, bad[k][1]));
+    result_clear(&r);
+    g_free(args);
+    char *images = g_build_filename(g_getenv("PLORG_DATA_DIR"), "images", NULL);
+    args = g_strdup_printf("sweep --images '%s' --limit 1 --tasks box --steps 2 %s --out '%s/s'",
+                           images, bad[k][0], tmp);
+    g_free(images);
+    r = run_plorg(args);
+    g_assert_cmpint(r.status, ==, 2);
+    g_assert_nonnull(strstr(r.err, bad[k][1]));
+    result_clear(&r);
+    g_free(args);
+  }
   g_free(img);
 }
 
@@ -221,6 +243,12 @@ static void test_run(void) {
   g_free(png);
   char *record = read_file(out, "run.json");
   g_assert_nonnull(strstr(record, "\"lpips\" : null"));
+  /* the fidelity choices are recorded, and box inpainting reports the pasted metrics */
+  g_assert_nonnull(strstr(record, "\"glue_transpose\" : \"official\""));
+  g_assert_nonnull(strstr(record, "\"timesteps\" : \"ldm\""));
+  g_assert_nonnull(strstr(record, "\"psnr_pasted\" : ["));
+  g_assert_nonnull(strstr(r.out, "pasted (known pixels"));
+  g_assert_nonnull(strstr(r.out, "glue-transpose official"));
   g_free(record);
   result_clear(&r);
   /* the record re-runs to the same metrics line */
