@@ -251,7 +251,7 @@ static void print_metrics(PlRun *run, int chosen, gboolean lpips_loaded) {
     printf("LPIPS %.4f (%s)  ", lpips, pl_run_lpips_net(run));
   printf("residual %.4f\n", pl_run_residual(run, chosen));
   /* inpainting: the official PSLD's saved output has the known pixels pasted in */
-  if (pl_run_pastes(run)) {
+  if (pl_run_pastes(run) && !isnan(pl_run_psnr_pasted(run, chosen))) {
     printf("pasted (known pixels from the ground truth, as the official PSLD saves): "
            "PSNR %.2f dB  SSIM %.4f", pl_run_psnr_pasted(run, chosen),
            pl_run_ssim_pasted(run, chosen));
