@@ -20,6 +20,7 @@ import copy
 import json
 import math
 import os
+import signal
 import time
 
 import numpy as np
@@ -265,7 +266,11 @@ def train_unet(args):
     use_bf16 = args.bf16 and dev.type == "cpu"
     if found is None:
         evaluate()
-    while step < args.steps and time.time() < t_end:
+    # SIGINT / SIGTERM end the loop after the current step, which is then checkpointed.
+    stop = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.append(True))
+    while step < args.steps and time.time() < t_end and not stop:
         idx = torch.randint(len(mean), (args.batch,), generator=g)
         z0 = (mean[idx] + torch.exp(0.5 * logvar[idx]) * torch.randn(mean[idx].shape, generator=g)) * scale
         t = torch.randint(0, 1000, (args.batch,), generator=g)
