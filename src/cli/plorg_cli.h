@@ -31,6 +31,7 @@ typedef struct {
   double omega, gamma, tau;
   char *norm, *rank_rule, *side;
   int plorg_every;
+  char *resample_svd;      /* --plorg-resample-svd */
   int keep_every;
   double divergence_limit;
   /* ReSample */

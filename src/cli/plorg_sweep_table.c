@@ -58,14 +58,15 @@ static void csv_num(GString *s, double v) {
 }
 
 static gboolean write_table_csv(GArray *cells, const char *path, GError **error) {
-  GString *s = g_string_new("image,task,solver,plorg,method,omega,steps,batch,state,psnr,ssim,"
-                            "lpips,residual,psnr_oracle,elapsed_s\n");
+  GString *s = g_string_new("image,task,solver,plorg,method,omega,plorg_resample_svd,steps,batch,"
+                            "state,psnr,ssim,lpips,residual,psnr_oracle,elapsed_s\n");
   for (guint k = 0; k < cells->len; k++) {
     PlorgCell *c = &g_array_index(cells, PlorgCell, k);
     char *m = plorg_cell_method(c);
-    g_string_append_printf(s, "%s,%s,%s,%d,%s,%g,%d,%d,%s", c->image, pl_task_name(c->task),
-                           pl_solver_name(c->solver), c->plorg ? 1 : 0, m, c->omega, c->steps,
-                           c->batch, c->state ? c->state : "");
+    g_string_append_printf(s, "%s,%s,%s,%d,%s,%g,%s,%d,%d,%s", c->image, pl_task_name(c->task),
+                           pl_solver_name(c->solver), c->plorg ? 1 : 0, m, c->omega,
+                           c->resample_svd ? c->resample_svd : "", c->steps, c->batch,
+                           c->state ? c->state : "");
     csv_num(s, c->psnr);
     csv_num(s, c->ssim);
     csv_num(s, c->lpips);   /* empty, not 0, without an LPIPS network */

@@ -62,6 +62,7 @@ PlModel *pl_model_load(const char *bundle_dir, const PlModelParams *params, GErr
   plshim_load_params_init(&lp);
   lp.device = params->device;
   lp.deterministic = params->deterministic ? 1 : 0;
+  lp.compute_double = params->compute_double ? 1 : 0;
   PlShimModel *shim = NULL;
   PlShimStatus st = plshim_model_load(bundle_dir, &lp, &shim);
   if (st != PLSHIM_OK) {

@@ -24,6 +24,7 @@ typedef struct {
   PlShimDevice device;   /* auto / cpu / cuda */
   int threads;           /* torch threads for the worker (0 = 1 on CPU) */
   gboolean deterministic;
+  gboolean compute_double; /* the shim computes in float64 (buffers stay float32): parity tests */
 } PlModelParams;
 
 void pl_model_params_init(PlModelParams *p);
