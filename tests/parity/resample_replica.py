@@ -242,7 +242,7 @@ def main():
         if i == total_steps - 1 and case["final_opt"]:
             img, its = latent_optimization(f32(img), f32(img))
             kind = 3
-        img = f32(img)
+        img = f32(img).detach()
         traj.append(img.numpy().reshape(-1).copy())
         kinds.append(kind)
         iters.append(its)
