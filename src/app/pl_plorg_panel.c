@@ -5,7 +5,7 @@ struct _PlPlorgPanel {
   GtkBox parent_instance;
   GtkSwitch *enabled_switch;
   GtkRange *tau_scale;
-  GtkDropDown *rule_dropdown, *side_dropdown;
+  GtkDropDown *rule_dropdown, *side_dropdown, *svd_dropdown;
   GtkSpinButton *every_spin;
   gboolean updating;
 };
@@ -26,6 +26,9 @@ void pl_plorg_panel_get_params(PlPlorgPanel *self, PlPlorgParams *out) {
   default: out->proj.side = PL_SIDE_BOTH; break;
   }
   out->every = gtk_spin_button_get_value_as_int(self->every_spin);
+  out->resample_svd = gtk_drop_down_get_selected(self->svd_dropdown) == 1
+                          ? PL_RESAMPLE_SVD_DIFFSTATEGRAD
+                          : PL_RESAMPLE_SVD_PAPER;
 }
 
 void pl_plorg_panel_set_params(PlPlorgPanel *self, const PlPlorgParams *p) {
@@ -37,6 +40,8 @@ void pl_plorg_panel_set_params(PlPlorgPanel *self, const PlPlorgParams *p) {
                                                   : p->proj.side == PL_SIDE_RIGHT ? 2
                                                                                   : 0);
   gtk_spin_button_set_value(self->every_spin, MAX(1, p->every));
+  gtk_drop_down_set_selected(self->svd_dropdown,
+                             p->resample_svd == PL_RESAMPLE_SVD_DIFFSTATEGRAD ? 1 : 0);
   self->updating = FALSE;
   g_signal_emit(self, signals[SIGNAL_CHANGED], 0);
 }
@@ -95,6 +100,7 @@ static void pl_plorg_panel_class_init(PlPlorgPanelClass *klass) {
   gtk_widget_class_bind_template_child(wc, PlPlorgPanel, rule_dropdown);
   gtk_widget_class_bind_template_child(wc, PlPlorgPanel, side_dropdown);
   gtk_widget_class_bind_template_child(wc, PlPlorgPanel, every_spin);
+  gtk_widget_class_bind_template_child(wc, PlPlorgPanel, svd_dropdown);
 }
 
 static void pl_plorg_panel_init(PlPlorgPanel *self) {
@@ -104,4 +110,5 @@ static void pl_plorg_panel_init(PlPlorgPanel *self) {
   g_signal_connect_swapped(self->rule_dropdown, "notify::selected", G_CALLBACK(on_other), self);
   g_signal_connect_swapped(self->side_dropdown, "notify::selected", G_CALLBACK(on_other), self);
   g_signal_connect_swapped(self->every_spin, "value-changed", G_CALLBACK(on_other), self);
+  g_signal_connect_swapped(self->svd_dropdown, "notify::selected", G_CALLBACK(on_other), self);
 }

@@ -1,4 +1,4 @@
-/* PlPlorgPanel: PLoRG on/off, tau, rank rule, projection side, every-F.
+/* PlPlorgPanel: PLoRG on/off, tau, rank rule, projection side, every-F, ReSample's SVD placement.
  * Signals: "changed"; "live-changed" (name "tau"|"plorg", value) for live steering. */
 #pragma once
 #include <gtk/gtk.h>

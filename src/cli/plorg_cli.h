@@ -32,6 +32,7 @@ typedef struct {
   char *norm, *rank_rule, *side;
   char *timesteps, *glue_transpose, *meas_noise, *noise_units; /* docs/FIDELITY.md */
   int plorg_every;
+  char *resample_svd;      /* --plorg-resample-svd */
   int keep_every;
   double divergence_limit;
   /* ReSample */

@@ -228,6 +228,8 @@ static void print_metrics(PlRun *run, int chosen, gboolean lpips_loaded) {
   if (p->plorg.enabled)
     printf("  tau %g (%s, %s)", p->plorg.proj.tau, pl_rank_rule_name(p->plorg.proj.rule),
            pl_projection_side_name(p->plorg.proj.side));
+  if (p->plorg.enabled && p->solver == PL_SOLVER_RESAMPLE)
+    printf("  svd %s", pl_resample_svd_name(p->plorg.resample_svd));
   printf("\n");
   printf("timesteps %s", pl_timestep_rule_name(p->timesteps));
   if (p->solver == PL_SOLVER_PSLD)

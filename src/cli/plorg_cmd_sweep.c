@@ -387,6 +387,8 @@ static int run_grid(SweepOpts *o, Grid *g, PlModel *model, PlLpips *lpips) {
               break;
             }
             c.omega = p.omega;
+            if (p.plorg.enabled && p.solver == PL_SOLVER_RESAMPLE)
+              c.resample_svd = g_strdup(pl_resample_svd_name(p.plorg.resample_svd));
             plorg_solver_opts_operator(&o->so, c.task, pl_model_image_size(model), p.seed, &op);
             c.timesteps = p.timesteps;
             c.glue_transpose = p.glue_transpose;

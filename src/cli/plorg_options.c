@@ -35,6 +35,7 @@ void plorg_solver_opts_clear(PlorgSolverOpts *o) {
   g_free(o->glue_transpose);
   g_free(o->meas_noise);
   g_free(o->noise_units);
+  g_free(o->resample_svd);
 }
 
 void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
@@ -67,6 +68,10 @@ void plorg_solver_opts_add(GOptionContext *ctx, PlorgSolverOpts *o) {
       {"side", 0, 0, G_OPTION_ARG_STRING, &o->side, "PLoRG projection: both (default), left, right", "SIDE"},
       {"plorg-every", 0, 0, G_OPTION_ARG_INT, &o->plorg_every,
        "ReSample: project every F-th optimiser iteration (default 1)", "F"},
+      {"plorg-resample-svd", 0, 0, G_OPTION_ARG_STRING, &o->resample_svd,
+       "PLoRG-ReSample: SVD of the state before time travel, latent optimisation only (paper, "
+       "default: Algorithm 5), or of the time-travelled latent and its decoding, latent and pixel "
+       "optimisation (diffstategrad: the public code)", "WHERE"},
       {"keep-every", 0, 0, G_OPTION_ARG_INT, &o->keep_every, "Keep the latent every k-th step (default 1)", "K"},
       {"divergence-limit", 0, 0, G_OPTION_ARG_DOUBLE, &o->divergence_limit,
        "Stop when max |z| exceeds this (default 1000)", "L"},
@@ -152,6 +157,9 @@ gboolean plorg_solver_opts_apply(const PlorgSolverOpts *o, PlSolver solver, gboo
   if (o->side && !pl_projection_side_from_name(o->side, &p->plorg.proj.side))
     return usage(error, "--side must be both, left or right, not \"%s\"", o->side);
   if (o->plorg_every != UNSET_I) p->plorg.every = o->plorg_every;
+  if (o->resample_svd && !pl_resample_svd_from_name(o->resample_svd, &p->plorg.resample_svd))
+    return usage(error, "--plorg-resample-svd must be paper or diffstategrad, not \"%s\"",
+                 o->resample_svd);
   if (o->keep_every != UNSET_I) p->keep_every = o->keep_every;
   if (!isnan(o->divergence_limit)) p->divergence_limit = o->divergence_limit;
   PlResampleParams *r = &p->resample;

@@ -15,6 +15,7 @@ typedef struct {
   PlSolver solver;
   gboolean plorg;
   double omega;
+  char *resample_svd;      /* PLoRG-ReSample's SVD placement ("paper"/"diffstategrad"); NULL otherwise */
   char *config_hash;       /* of all parameters + image: a finished cell is reused only if equal */
   /* fidelity choices (docs/FIDELITY.md): names as in the run parameters */
   PlTimestepRule timesteps;

@@ -18,6 +18,7 @@ void plorg_cell_clear(PlorgCell *c) {
   g_free(c->image_path);
   g_free(c->image);
   g_free(c->config_hash);
+  g_free(c->resample_svd);
   g_free(c->state);
   g_free(c->lpips_net);
   g_free(c->lpips_source);
@@ -88,6 +89,7 @@ gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error) 
   json_builder_add_boolean_value(b, c->plorg);
   add_s(b, "method", method);
   add_d(b, "omega", c->omega);
+  add_s_or_null(b, "plorg_resample_svd", c->resample_svd);
   json_builder_set_member_name(b, "steps");
   json_builder_add_int_value(b, c->steps);
   json_builder_set_member_name(b, "batch");
@@ -154,6 +156,7 @@ gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error) {
       c->image_path = g_strdup(get_s(o, "image_path"));
       c->plorg = json_object_has_member(o, "plorg") && json_object_get_boolean_member(o, "plorg");
       c->omega = get_d(o, "omega");
+      c->resample_svd = g_strdup(get_s(o, "plorg_resample_svd"));
       c->steps = (int)get_d(o, "steps");
       c->batch = (int)get_d(o, "batch");
       c->config_hash = g_strdup(get_s(o, "config_hash"));

@@ -64,7 +64,8 @@ static gboolean write_table_csv(GArray *cells, const char *path, GError **error)
   /* new columns go at the end: readers use the header (csv.DictReader) */
   GString *s = g_string_new("image,task,solver,plorg,method,omega,steps,batch,state,psnr,ssim,"
                             "lpips,residual,psnr_oracle,elapsed_s,psnr_pasted,ssim_pasted,"
-                            "lpips_pasted,timesteps,glue_transpose,meas_noise,noise_units\n");
+                            "lpips_pasted,timesteps,glue_transpose,meas_noise,noise_units,"
+                            "plorg_resample_svd\n");
   for (guint k = 0; k < cells->len; k++) {
     PlorgCell *c = &g_array_index(cells, PlorgCell, k);
     char *m = plorg_cell_method(c);
@@ -80,9 +81,10 @@ static gboolean write_table_csv(GArray *cells, const char *path, GError **error)
     csv_num(s, c->psnr_pasted);   /* empty unless inpainting */
     csv_num(s, c->ssim_pasted);
     csv_num(s, c->lpips_pasted);
-    g_string_append_printf(s, ",%s,%s,%s,%s\n", pl_timestep_rule_name(c->timesteps),
+    g_string_append_printf(s, ",%s,%s,%s,%s,%s\n", pl_timestep_rule_name(c->timesteps),
                            pl_glue_transpose_name(c->glue_transpose),
-                           pl_meas_noise_name(c->meas_noise), pl_noise_units_name(c->noise_units));
+                           pl_meas_noise_name(c->meas_noise), pl_noise_units_name(c->noise_units),
+                           c->resample_svd ? c->resample_svd : "");
     g_free(m);
   }
   gboolean ok = g_file_set_contents(path, s->str, (gssize)s->len, error);

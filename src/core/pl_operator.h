@@ -56,7 +56,7 @@ typedef struct {
   const float *mask;        /* PL_TASK_INPAINT_MASK: n*n values, 1 = observed, 0 = missing; copied */
   int kernel_size;          /* blur kernels: side (odd) */
   double blur_sigma;        /* Gaussian blur sigma in pixels */
-  double motion_intensity;  /* motion blur: random-walk intensity in [0,1] */
+  double motion_intensity;  /* motion blur: the `motionblur` package's intensity in [0,1] */
   int sr_factor;            /* super-resolution factor (4) */
   int pr_pad;               /* phase retrieval zero padding on each side (n/4: oversampling 2) */
   double noise_sigma;       /* measurement noise std, in noise_units */
@@ -137,7 +137,16 @@ PlImage *pl_operator_measurement_preview(PlOperator *op, const float *y);
 
 /* Kernels (exposed for tests and the app): out has side*side floats summing to 1. */
 void pl_gaussian_kernel(int side, double sigma, float *out);
-/* Random-walk (trajectory) motion blur kernel: side x side, intensity in [0,1], seeded. */
+/* Motion blur kernel, side x side, seeded: the public `motionblur` package's algorithm
+ * (its intensity in [0,1]; the tasks use 0.5), see pl_motionblur.c. */
 void pl_motion_kernel(int side, double intensity, guint64 seed, float *out);
+/* The same, also telling what the path was (for tests against the reference algorithm). */
+typedef struct {
+  int steps;             /* path segments drawn from the step-length law */
+  double path_length;    /* their total length, canvas pixels (the canvas is 2 side wide) */
+  int drawn_pixels;      /* canvas pixels the polyline set before the blur */
+} PlMotionPathInfo;
+void pl_motion_kernel_traced(int side, double intensity, guint64 seed, float *out,
+                             PlMotionPathInfo *info);
 
 G_END_DECLS

@@ -27,11 +27,14 @@ typedef enum {
 void pl_noise_initial(guint64 seed, int sample, float *out, size_t n);
 void pl_noise_fill(guint64 seed, PlNoisePurpose purpose, int step, int sample, float *out, size_t n);
 
+/* Forward declaration for the sampler's noise draws (below). */
+typedef struct PlSampler PlSampler;
+
 /* Map a shim status to a GError: NONFINITE -> DIVERGED, anything else -> MODEL. */
 gboolean pl_shim_check(PlShimStatus st, const char *what, GError **error);
 
 /* Everything a solver step needs; one per run, used on the run's thread only. */
-typedef struct {
+struct PlSampler {
   PlModel *model;
   PlShimModel *shim;
   PlOperator *op;
@@ -44,6 +47,7 @@ typedef struct {
   guint64 seed;
   PlSubspace **sub;              /* per sample: SVD of z_t of this step (stats + PLoRG) */
   PlSubspace **sub_event;        /* per sample: ReSample's once-per-event subspace */
+  PlSubspace **sub_pixel;        /* per sample, made on first use: the same for a decoded image */
   /* batch-sized scratch */
   float *eps, *z0, *x0, *gx, *gz, *gz0, *e, *gxg, *xa, *za, *zb, *noise;
   float *ya;                     /* one ylen buffer */
@@ -53,7 +57,9 @@ typedef struct {
   gboolean x0_valid;             /* x0 holds D(z0_hat) of this step */
   const gint *cancel;            /* the run's cancel flag; long inner loops poll it */
   signed char *event_kind;       /* ReSample, per step index: 0 none, 1 pixel, 2 latent */
-} PlSampler;
+  PlNoiseTap noise_tap;          /* the run's (pl_run_set_noise_tap), may be NULL */
+  gpointer noise_tap_data;
+};
 
 PlSampler *pl_sampler_new(PlModel *model, PlOperator *op, const float *y, const PlRunParams *p,
                           const gint *cancel, GError **error);
@@ -63,6 +69,8 @@ void pl_sampler_free(PlSampler *s);
 gboolean pl_sampler_step(PlSampler *s, const PlRunParams *p, int i, float *z, float *z0_out,
                          PlStepReport *rep, GError **error);
 gboolean pl_sampler_cancelled(const PlSampler *s);
+/* pl_noise_fill for step i and sample b with the sampler's seed, shown to the noise tap. */
+void pl_sampler_noise(PlSampler *s, PlNoisePurpose purpose, int i, int b, float *out);
 
 /* Shared pieces of the solvers (pl_guidance.c). */
 double pl_sampler_abar(const PlSampler *s, int i);       /* abar of ts[i] */
@@ -101,8 +109,11 @@ void pl_resample_plan(const PlResampleParams *r, int steps, signed char *kind);
 
 /* ReSample's hard data consistency (pl_resample_opt.c). z0 (batch x zlen) in, optimised
  * latent out; iterations done (max over samples) returned in *iters. */
-gboolean pl_resample_pixel_opt(PlSampler *s, const PlRunParams *p, const float *z0, float *z_out,
-                               int *iters, PlStepReport *rep, GError **error);
+/* x_state (batch x xlen, may be NULL): the image whose per-channel SVD projects the pixel
+ * gradient every F-th iteration (DiffStateGrad's placement); NULL = no projection. */
+gboolean pl_resample_pixel_opt(PlSampler *s, const PlRunParams *p, const float *z0,
+                               const float *x_state, float *z_out, int *iters,
+                               PlStepReport *rep, GError **error);
 gboolean pl_resample_latent_opt(PlSampler *s, const PlRunParams *p, const float *z0,
                                 const float *z_state, float *z_out, int *iters,
                                 PlStepReport *rep, GError **error);

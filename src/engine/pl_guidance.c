@@ -63,6 +63,13 @@ gboolean pl_sampler_guided_vjp(PlSampler *s, const float *gx, const float *gz0, 
   return pl_shim_check(st, "the guided VJP (decoder + UNet backwards)", error);
 }
 
+void pl_sampler_noise(PlSampler *s, PlNoisePurpose purpose, int i, int b, float *out) {
+  pl_noise_fill(s->seed, purpose, i, b, out, s->zlen);
+  if (s->noise_tap)
+    s->noise_tap(purpose == PL_NOISE_RESAMPLE ? "resample" : "step", i, b, out, s->zlen,
+                 s->noise_tap_data);
+}
+
 void pl_sampler_data_term(PlSampler *s, const float *x, PlNorm norm, const double *scale,
                           float *grad, PlStepReport *rep) {
   gint64 t0 = g_get_monotonic_time();
@@ -104,7 +111,7 @@ void pl_sampler_ddim_update(PlSampler *s, const PlRunParams *p, int i, const flo
   const float *noise = NULL;
   if (sigma > 0.0) {
     for (int b = 0; b < s->batch; b++)
-      pl_noise_fill(s->seed, PL_NOISE_STEP, i, b, s->noise + (size_t)b * s->zlen, s->zlen);
+      pl_sampler_noise(s, PL_NOISE_STEP, i, b, s->noise + (size_t)b * s->zlen);
     noise = s->noise;
   }
   pl_ddim_step(z, s->eps, a, ap, p->eta, noise, z0_out, z_prev, (size_t)s->batch * s->zlen);

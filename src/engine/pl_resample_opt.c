@@ -5,7 +5,8 @@
  * - in latent space from z0_hat with the decoder's VJP, stopping below stop_loss or when
  *   the loss is higher than loss_window iterations earlier (the reference's rule).
  * PLoRG projects the latent gradient every F-th iteration (iteration % F == 0, as
- * DiffStateGrad's code) onto the subspace of the diffusion state, one SVD per event. */
+ * DiffStateGrad's code) onto the subspace of a state latent, one SVD per event; with
+ * DiffStateGrad's placement the pixel gradient likewise, onto the subspace of an image. */
 #include "pl_engine_private.h"
 #include "pl_adamw.h"
 #include <math.h>
@@ -28,10 +29,35 @@ static double mse(PlSampler *s, const float *x, float *grad) {
   return loss * inv;
 }
 
-gboolean pl_resample_pixel_opt(PlSampler *s, const PlRunParams *p, const float *z0, float *z_out,
-                               int *iters, PlStepReport *rep, GError **error) {
+/* SVD of every sample's image x_state (3 x n x n, one matrix per colour channel). */
+static gboolean pixel_subspaces(PlSampler *s, const PlRunParams *p, const float *x_state,
+                                PlStepReport *rep, GError **error) {
+  gint64 t0 = g_get_monotonic_time();
+  if (!s->sub_pixel) {
+    s->sub_pixel = g_new0(PlSubspace *, s->batch);
+    for (int b = 0; b < s->batch; b++)
+      s->sub_pixel[b] = pl_subspace_new(3, s->n, s->n);
+  }
+  for (int b = 0; b < s->batch; b++) {
+    GError *e = NULL;
+    if (!pl_subspace_compute(s->sub_pixel[b], x_state + (size_t)b * s->xlen, &p->plorg.proj, &e)) {
+      g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED,
+                  "SVD of the decoded ReSample state failed: %s", e->message);
+      g_error_free(e);
+      return FALSE;
+    }
+  }
+  rep->ms_projection += pl_ms_since(t0);
+  return TRUE;
+}
+
+gboolean pl_resample_pixel_opt(PlSampler *s, const PlRunParams *p, const float *z0,
+                               const float *x_state, float *z_out, int *iters,
+                               PlStepReport *rep, GError **error) {
   const PlResampleParams *r = &p->resample;
   float *x = s->xa;
+  if (x_state && !pixel_subspaces(s, p, x_state, rep, error))
+    return FALSE;
   if (!pl_sampler_decode(s, z0, x, rep, error))
     return FALSE;
   *iters = 0;
@@ -49,6 +75,11 @@ gboolean pl_resample_pixel_opt(PlSampler *s, const PlRunParams *p, const float *
       gint64 t0 = g_get_monotonic_time();
       double loss = mse(s, xb, s->gsample);
       rep->ms_operator += pl_ms_since(t0);
+      if (x_state && it % p->plorg.every == 0) {
+        t0 = g_get_monotonic_time();
+        pl_subspace_project(s->sub_pixel[b], p->plorg.proj.side, s->gsample, s->gsample);
+        rep->ms_projection += pl_ms_since(t0);
+      }
       t0 = g_get_monotonic_time();
       pl_adamw_step(&opt, xb, s->gsample);
       rep->ms_other += pl_ms_since(t0);

@@ -31,10 +31,22 @@ const char *pl_solver_name(PlSolver s);          /* "ddim", "ddpm", "dps", "psld
 const char *pl_solver_label(PlSolver s);         /* "DDIM", ..., "PSLD", "ReSample", "Latent-DPS" */
 gboolean pl_solver_from_name(const char *name, PlSolver *out);
 
+/* Where PLoRG-ReSample takes its SVD at a hard data-consistency event (docs/FIDELITY.md):
+ *  PAPER          the paper's Algorithm 5: one SVD of the diffusion state z'_t (before time
+ *                 travel); only the latent-space optimisation is projected (default: only
+ *                 the paper defines PLoRG)
+ *  DIFFSTATEGRAD  the public DiffStateGrad code: the latent optimisation is projected with
+ *                 the SVD of the time-travelled latent, and the pixel-space optimisation with
+ *                 the per-channel SVD of that latent's decoded image */
+typedef enum { PL_RESAMPLE_SVD_PAPER, PL_RESAMPLE_SVD_DIFFSTATEGRAD } PlResampleSvd;
+const char *pl_resample_svd_name(PlResampleSvd v);   /* "paper", "diffstategrad" */
+gboolean pl_resample_svd_from_name(const char *name, PlResampleSvd *out);
+
 typedef struct {
   gboolean enabled;
   PlProjectionParams proj;   /* tau, rank rule, side */
   int every;                 /* ReSample inner loop: project every F-th iteration (1 = all) */
+  PlResampleSvd resample_svd;/* ReSample: SVD placement at an event (paper) */
 } PlPlorgParams;
 
 typedef struct {
@@ -178,6 +190,13 @@ gboolean pl_run_set_param(PlRun *run, const char *name, double value);
 /* The same change, taking effect at step `step` (or the next step if that has passed):
  * re-running a record replays its logged changes this way. */
 gboolean pl_run_schedule_param(PlRun *run, int step, const char *name, double value);
+
+/* Noise tap: called on the worker with every Gaussian draw a step makes, in the order the
+ * step uses them ("step": DDIM eta noise; "resample": ReSample's resampling noise), so a
+ * reference implementation can replay them (parity tests). Set before the run starts. */
+typedef void (*PlNoiseTap)(const char *purpose, int step, int sample, const float *noise,
+                           size_t n, gpointer user_data);
+void pl_run_set_noise_tap(PlRun *run, PlNoiseTap tap, gpointer user_data);
 
 PlRunState pl_run_state(PlRun *run);
 const GError *pl_run_error(PlRun *run);

@@ -97,3 +97,10 @@ GPtrArray *pl_run_param_changes(PlRun *run) {
   g_mutex_unlock(&run->lock);
   return out;
 }
+
+void pl_run_set_noise_tap(PlRun *run, PlNoiseTap tap, gpointer user_data) {
+  g_mutex_lock(&run->lock);
+  run->noise_tap = tap;
+  run->noise_tap_data = user_data;
+  g_mutex_unlock(&run->lock);
+}

@@ -215,6 +215,10 @@ void pl_run_execute_loop(PlRun *run) {
   GError *error = NULL;
   plshim_set_num_threads(pl_model_threads(run->model));
   PlSampler *s = pl_sampler_new(run->model, run->op, run->y, p, &run->cancel, &error);
+  if (s) {
+    s->noise_tap = run->noise_tap;
+    s->noise_tap_data = run->noise_tap_data;
+  }
   PlRunState end = s ? PL_RUN_RUNNING : PL_RUN_FAILED;
   float *z = g_memdup2(run->z_init, n * sizeof(float));
   float *z_in = g_new(float, n), *z0 = g_new(float, n);

@@ -59,6 +59,21 @@ gboolean pl_solver_from_name(const char *name, PlSolver *out) {
   return FALSE;
 }
 
+static const char *const resample_svd_names[] = {"paper", "diffstategrad"};
+
+const char *pl_resample_svd_name(PlResampleSvd v) {
+  return (unsigned)v < G_N_ELEMENTS(resample_svd_names) ? resample_svd_names[v] : "unknown";
+}
+
+gboolean pl_resample_svd_from_name(const char *name, PlResampleSvd *out) {
+  for (unsigned i = 0; name && i < G_N_ELEMENTS(resample_svd_names); i++)
+    if (g_ascii_strcasecmp(name, resample_svd_names[i]) == 0) {
+      *out = (PlResampleSvd)i;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 const char *pl_run_state_name(PlRunState s) {
   switch (s) {
   case PL_RUN_IDLE: return "idle";
@@ -121,6 +136,7 @@ void pl_run_params_init(PlRunParams *p, PlSolver solver) {
   p->plorg.enabled = FALSE;
   pl_projection_params_init(&p->plorg.proj);
   p->plorg.every = 1;
+  p->plorg.resample_svd = PL_RESAMPLE_SVD_PAPER;
   resample_params_init(&p->resample);
   p->preview_every = 0;
   p->keep_every = 1;
@@ -178,6 +194,9 @@ gboolean pl_run_params_validate(const PlRunParams *p, int T, GError **error) {
     INVALID("tau must be in (0,1], not %g", p->plorg.proj.tau);
   if (p->plorg.every < 1)
     INVALID("the PLoRG frequency F must be >= 1, not %d", p->plorg.every);
+  if (p->plorg.resample_svd != PL_RESAMPLE_SVD_PAPER &&
+      p->plorg.resample_svd != PL_RESAMPLE_SVD_DIFFSTATEGRAD)
+    INVALID("unknown ReSample SVD placement %d", (int)p->plorg.resample_svd);
   if (p->keep_every < 1)
     INVALID("keep_every must be >= 1, not %d", p->keep_every);
   if (p->preview_every < 0)

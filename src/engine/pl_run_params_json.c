@@ -17,6 +17,8 @@ static void build_plorg(JsonBuilder *b, const PlPlorgParams *g) {
   json_builder_add_string_value(b, pl_projection_side_name(g->proj.side));
   json_builder_set_member_name(b, "every");
   json_builder_add_int_value(b, g->every);
+  json_builder_set_member_name(b, "resample_svd");
+  json_builder_add_string_value(b, pl_resample_svd_name(g->resample_svd));
   json_builder_end_object(b);
 }
 
@@ -122,6 +124,9 @@ static gboolean read_plorg(JsonObject *o, PlPlorgParams *g, GError **error) {
   if (side && !pl_projection_side_from_name(side, &g->proj.side))
     return bad(error, "projection side", side);
   g->every = (int)pl_json_int(o, "every", g->every);
+  const char *svd = pl_json_string(o, "resample_svd");
+  if (svd && !pl_resample_svd_from_name(svd, &g->resample_svd))
+    return bad(error, "ReSample SVD placement (paper or diffstategrad)", svd);
   return TRUE;
 }
 

@@ -69,6 +69,8 @@ struct PlRun {
   double *lpips;               /* batch, or NULL: not computed (pl_run_lpips.c) */
   double *lpips_pasted;        /* batch, or NULL (with lpips, inpainting only) */
   char *lpips_net;             /* "alex"/"vgg" when lpips is set */
+  PlNoiseTap noise_tap;        /* pl_run_set_noise_tap */
+  gpointer noise_tap_data;
 };
 
 void pl_run_execute_loop(PlRun *run);                    /* pl_run_exec.c */

@@ -70,7 +70,9 @@ void pl_sampler_free(PlSampler *s) {
   for (int b = 0; b < s->batch; b++) {
     if (s->sub) pl_subspace_free(s->sub[b]);
     if (s->sub_event) pl_subspace_free(s->sub_event[b]);
+    if (s->sub_pixel) pl_subspace_free(s->sub_pixel[b]);
   }
+  g_free(s->sub_pixel);
   g_free(s->sub);
   g_free(s->sub_event);
   float *bufs[] = {s->eps, s->z0, s->gz, s->gz0, s->e, s->za, s->zb, s->noise,

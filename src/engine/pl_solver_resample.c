@@ -12,8 +12,11 @@
  * steps pair the UNet's timestep with the previous step's abar, and its "pseudo_x0"
  * subtracts (1-abar) eps instead of sqrt(1-abar) eps; we use consistent abar and the
  * Tweedie estimate (as the shim's guided forward does for the DPS step).
- * PLoRG-ReSample (DiffStateGrad's ReSample code) projects the latent-optimisation
- * gradient, with one SVD per event of the diffusion state z' ("once per outer step"). */
+ * PLoRG-ReSample projects the optimisation gradient with one SVD per event ("once per outer
+ * step"); plorg.resample_svd says of what: the paper's Algorithm 5 takes the diffusion state
+ * z' and projects the latent optimisation only; DiffStateGrad's code takes the time-travelled
+ * latent (its `img` after the time-travel loop, one DDIM update past the latent z0_hat came
+ * from) and also projects the pixel optimisation with the SVD of that latent's decoding. */
 #include "pl_engine_private.h"
 #include <math.h>
 #include <string.h>
@@ -37,9 +40,10 @@ void pl_resample_plan(const PlResampleParams *r, int steps, signed char *kind) {
   }
 }
 
-/* Unconditional DDIM (eta 0) from z (at step i+1) ahead; z0hat from the last UNet call. */
+/* Unconditional DDIM (eta 0) from z (at step i+1) ahead; z0hat from the last UNet call.
+ * z_tt (may be NULL) gets the latent after that call's DDIM update as well. */
 static gboolean time_travel(PlSampler *s, const PlRunParams *p, int i, const float *z,
-                            float *z0hat, PlStepReport *rep, GError **error) {
+                            float *z0hat, float *z_tt, PlStepReport *rep, GError **error) {
   size_t n = (size_t)s->batch * s->zlen;
   float *zc = g_new(float, n), *znext = g_new(float, n);
   memcpy(zc, z, n * sizeof(float));
@@ -52,6 +56,8 @@ static gboolean time_travel(PlSampler *s, const PlRunParams *p, int i, const flo
     double a = pl_sampler_abar(s, j);
     if (j == last) {
       pl_predict_z0(zc, s->eps, a, z0hat, n);
+      if (z_tt)
+        pl_ddim_step(zc, s->eps, a, pl_sampler_abar_prev(s, j), 0.0, NULL, NULL, z_tt, n);
     } else {
       pl_ddim_step(zc, s->eps, a, pl_sampler_abar_prev(s, j), 0.0, NULL, NULL, znext, n);
       memcpy(zc, znext, n * sizeof(float));
@@ -75,7 +81,7 @@ static void stochastic_resample(PlSampler *s, const PlRunParams *p, int i, const
   double sd = sqrt(1.0 / (1.0 / sigma2 + 1.0 / (1.0 - ap)));
   for (int b = 0; b < s->batch; b++) {
     float *noise = s->noise + (size_t)b * s->zlen;
-    pl_noise_fill(s->seed, PL_NOISE_RESAMPLE, i, b, noise, s->zlen);
+    pl_sampler_noise(s, PL_NOISE_RESAMPLE, i, b, noise);
     size_t o = (size_t)b * s->zlen;
     for (size_t k = 0; k < s->zlen; k++)
       z[o + k] = (float)(w_opt * z_opt[o + k] + w_xt * x_t[o + k] + sd * noise[k]);
@@ -85,14 +91,21 @@ static void stochastic_resample(PlSampler *s, const PlRunParams *p, int i, const
 static gboolean event(PlSampler *s, const PlRunParams *p, int i, int kind, float *z,
                       PlStepReport *rep, GError **error) {
   size_t n = (size_t)s->batch * s->zlen;
+  gboolean dsg = p->plorg.enabled && p->plorg.resample_svd == PL_RESAMPLE_SVD_DIFFSTATEGRAD;
   float *x_t = g_memdup2(z, n * sizeof(float));
   float *z0hat = g_new(float, n), *z_opt = g_new(float, n);
+  float *z_tt = dsg ? g_new(float, n) : NULL;
+  float *x_tt = NULL;
   int iters = 0;
-  gboolean ok = time_travel(s, p, i, x_t, z0hat, rep, error);
+  gboolean ok = time_travel(s, p, i, x_t, z0hat, z_tt, rep, error);
+  if (ok && kind == 1 && dsg) {
+    x_tt = g_new(float, (size_t)s->batch * s->xlen);
+    ok = pl_sampler_decode(s, z_tt, x_tt, rep, error);
+  }
   if (ok && kind == 1)
-    ok = pl_resample_pixel_opt(s, p, z0hat, z_opt, &iters, rep, error);
+    ok = pl_resample_pixel_opt(s, p, z0hat, x_tt, z_opt, &iters, rep, error);
   else if (ok)
-    ok = pl_resample_latent_opt(s, p, z0hat, x_t, z_opt, &iters, rep, error);
+    ok = pl_resample_latent_opt(s, p, z0hat, dsg ? z_tt : x_t, z_opt, &iters, rep, error);
   if (ok) {
     gint64 t0 = g_get_monotonic_time();
     stochastic_resample(s, p, i, z_opt, x_t, z);
@@ -103,6 +116,8 @@ static gboolean event(PlSampler *s, const PlRunParams *p, int i, int kind, float
   g_free(x_t);
   g_free(z0hat);
   g_free(z_opt);
+  g_free(z_tt);
+  g_free(x_tt);
   return ok;
 }
 

@@ -13,7 +13,7 @@ gboolean pl_solver_uncond_step(PlSampler *s, const PlRunParams *p, int i, float 
   gint64 t0 = g_get_monotonic_time();
   if (p->solver == PL_SOLVER_DDPM && s->steps == s->sched->T) {
     for (int b = 0; b < s->batch; b++)
-      pl_noise_fill(s->seed, PL_NOISE_STEP, i, b, s->noise + (size_t)b * s->zlen, s->zlen);
+      pl_sampler_noise(s, PL_NOISE_STEP, i, b, s->noise + (size_t)b * s->zlen);
     pl_predict_z0(z, s->eps, pl_sampler_abar(s, i), z0_out, n);
     pl_ddpm_step(s->sched, s->ts[i], z, s->eps, s->noise, s->za, n);
   } else {

@@ -163,6 +163,22 @@ static void test_help_and_usage(void) {
   g_assert_nonnull(strstr(r.err, "steps"));
   result_clear(&r);
   g_free(args);
+  args = g_strdup_printf("run --image '%s' --solver resample --plorg --plorg-resample-svd before "
+                         "--out '%s/x'", img, tmp);
+  r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "paper or diffstategrad"));
+  result_clear(&r);
+  g_free(args);
+  char *images = g_build_filename(g_getenv("PLORG_DATA_DIR"), "images", NULL);
+  args = g_strdup_printf("sweep --images '%s' --limit 1 --solvers resample --plorg on "
+                         "--plorg-resample-svd before --out '%s/sw'", images, tmp);
+  g_free(images);
+  r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "paper or diffstategrad"));
+  result_clear(&r);
+  g_free(args);
   r = run_plorg("sweep --shard 3/2");
   g_assert_cmpint(r.status, ==, 2);
   g_assert_nonnull(strstr(r.err, "shard"));

@@ -21,6 +21,7 @@ static void assert_params_equal(const PlRunParams *a, const PlRunParams *b) {
   g_assert_cmpint(a->plorg.proj.rule, ==, b->plorg.proj.rule);
   g_assert_cmpint(a->plorg.proj.side, ==, b->plorg.proj.side);
   g_assert_cmpint(a->plorg.every, ==, b->plorg.every);
+  g_assert_cmpint(a->plorg.resample_svd, ==, b->plorg.resample_svd);
   g_assert_cmpmem(&a->resample, sizeof a->resample, &b->resample, sizeof b->resample);
   g_assert_cmpint(a->preview_every, ==, b->preview_every);
   g_assert_cmpint(a->keep_every, ==, b->keep_every);
@@ -50,6 +51,7 @@ static void test_params_json(void) {
     p.plorg.proj.rule = PL_RANK_POOLED;
     p.plorg.proj.side = PL_SIDE_RIGHT;
     p.plorg.every = 4;
+    p.plorg.resample_svd = PL_RESAMPLE_SVD_DIFFSTATEGRAD;
     p.resample.pixel_max_iters = 17;
     p.resample.window_start = 40;
     p.resample.final_opt = FALSE;
@@ -94,6 +96,12 @@ static void test_params_json(void) {
   g_assert_cmpint(q.meas_noise, ==, PL_MEAS_NOISED);
   pl_run_params_init(&q, PL_SOLVER_RESAMPLE);
   g_assert_cmpint(q.timesteps, ==, PL_TIMESTEPS_LDM);  /* ReSample's code: k*c + 1 too */
+  /* an unknown ReSample SVD placement is an error naming it, not a silent default */
+  g_assert_false(pl_run_params_from_json(
+      "{\"solver\": \"resample\", \"plorg\": {\"resample_svd\": \"before\"}}", &q, NULL, &e));
+  g_assert_error(e, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID);
+  g_assert_nonnull(strstr(e->message, "before"));
+  g_clear_error(&e);
 }
 
 typedef struct {
