@@ -32,7 +32,12 @@ typedef struct {
 void plorg_cell_init(PlorgCell *c);
 
 void plorg_cell_clear(PlorgCell *c);
-char *plorg_cell_key(const PlorgCell *c);      /* file-name-safe, unique per configuration */
+/* File-name-safe and injective over (image file name, task, solver, plorg, omega):
+ * see plorg_sweep_cells.c. plorg_cmd_sweep still checks a grid for keys that match
+ * case-insensitively (two inputs, one file on such file systems). */
+char *plorg_cell_key(const PlorgCell *c);
+/* omega as the key and the tables write it: the shortest decimal that reads back exactly */
+char *plorg_cell_omega_text(double omega);
 char *plorg_cell_method(const PlorgCell *c);   /* "PSLD", "PLoRG-PSLD", ... */
 gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error);
 gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error);
