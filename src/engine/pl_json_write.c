@@ -85,7 +85,7 @@ static void put_node(GString *s, JsonNode *n, gboolean pretty, int level) {
       first = FALSE;
       put_newline(s, pretty, level + 1);
       put_string(s, name);
-      g_string_append(s, pretty ? ": " : ":");
+      g_string_append(s, pretty ? " : " : ":"); /* json-glib's pretty style, as before */
       put_node(s, m, pretty, level + 1);
     }
     if (!first)

@@ -527,8 +527,7 @@ static void test_lpips_sweep(void) {
   g_assert_cmpint(count_substr(table, "\"lpips_source\" : \"png\""), ==, 1);
   g_assert_cmpint(count_substr(table, "\"lpips_source\" : \"result\""), ==, 1);
   g_free(table);
-  char *img = image(0), *stem = g_path_get_basename(img);
-  *strrchr(stem, '.') = '\0';
+  char *img = image(0), *stem = g_path_get_basename(img); /* keys keep the extension */
   char *key = g_strdup_printf("%s__box__psld__base__w0.5", stem);
   char *cell_name = g_strdup_printf("cells/%s.json", key);
   char *cell = read_file(out, cell_name);
