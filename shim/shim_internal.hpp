@@ -39,6 +39,8 @@ struct Manifest {
 
 // Reads and validates path (a model.json); throws Error(MISSING_FILE or MANIFEST).
 Manifest parse_manifest(const std::string &path);
+// "PATH: no such file", or what PATH is when it is not a regular file (a folder, a FIFO).
+std::string not_a_file(const std::string &path);
 
 // Name of the CUDA device with this index via the driver API (no CUDA headers needed), or "".
 std::string cuda_device_name(int index);

@@ -123,10 +123,24 @@ void parse_into(const json &j, const std::string &path, Manifest &m) {
 
 }  // namespace
 
+std::string not_a_file(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return path + ": no such file";
+  if (S_ISDIR(st.st_mode)) return path + ": is a folder, not a file";
+  if (S_ISFIFO(st.st_mode)) return path + ": is a FIFO (named pipe), not a file";
+  if (!S_ISREG(st.st_mode)) return path + ": is a device or socket, not a file";
+  return std::string();
+}
+
+// model.json is ~2 KB; the cap keeps a hostile bundle from making us read gigabytes.
+constexpr off_t kManifestMaxBytes = 1 << 20;
+
 Manifest parse_manifest(const std::string &path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw Error(PLSHIM_ERR_MISSING_FILE, path + ": no such file");
+    throw Error(PLSHIM_ERR_MISSING_FILE, not_a_file(path));
+  if (st.st_size > kManifestMaxBytes)
+    bad(path, std::to_string(st.st_size) + " bytes; a manifest is at most 1 MiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(PLSHIM_ERR_MANIFEST, path + ": cannot be opened");
   json j;

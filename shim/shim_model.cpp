@@ -185,7 +185,7 @@ PlShimStatus plshim_model_load(const char *bundle_dir, const PlShimLoadParams *p
     m->man = parse_manifest(dir + "/model.json");
     const std::string files[3] = {dir + "/unet.pt", dir + "/encoder.pt", dir + "/decoder.pt"};
     for (const auto &f : files)
-      if (!is_file(f)) throw Error(PLSHIM_ERR_MISSING_FILE, f + ": no such file");
+      if (!is_file(f)) throw Error(PLSHIM_ERR_MISSING_FILE, not_a_file(f));
 
     m->device = pick_device(p.device, m->device_desc);
     m->dtype = p.compute_double ? c10::kDouble : c10::kFloat;

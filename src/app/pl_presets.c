@@ -2,6 +2,8 @@
 #include "pl_presets.h"
 #include "pl_run_record.h"
 #include <json-glib/json-glib.h>
+#include "pl_json_guard.h"
+#include "pl_json_write.h"
 #include <errno.h>
 #include <math.h>
 
@@ -176,7 +178,7 @@ static PlPreset *user_from_json(JsonObject *o, GError **error) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "a preset without name or params");
     return NULL;
   }
-  g_autofree char *json = json_to_string(params, FALSE);
+  g_autofree char *json = pl_json_to_string(params, FALSE, NULL); /* exact numbers */
   PlPreset *p = g_new0(PlPreset, 1);
   if (!pl_run_params_from_json(json, &p->run, &p->op, error)) {
     g_prefix_error(error, "preset “%s”: ", name);
@@ -203,8 +205,9 @@ gboolean pl_presets_load(PlPresets *self, GError **error) {
       g_propagate_error(error, local);
     return missing;
   }
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, text, (gssize)len, error)) {
+  /* size and depth checked before parsing: a presets file may come from anywhere */
+  g_autoptr(JsonParser) parser = pl_json_parse_data(text, len, &pl_json_limits_settings, error);
+  if (!parser) {
     g_prefix_error(error, "%s: ", self->path);
     return FALSE;
   }
@@ -270,7 +273,7 @@ static gboolean save_file(PlPresets *self, GError **error) {
   json_builder_end_array(b);
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *text = json_to_string(root, TRUE);
+  g_autofree char *text = pl_json_to_string(root, TRUE, NULL); /* 1e30 as 1e+30, not 1e+30.0 */
   g_autofree char *dir = g_path_get_dirname(self->path);
   if (g_mkdir_with_parents(dir, 0700) != 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s", dir);

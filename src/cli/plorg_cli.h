@@ -42,7 +42,12 @@ typedef struct {
   /* degradation */
   double noise_sigma;
   gint64 op_seed;
+  GHashTable *given;       /* long names of the numeric options on the command line */
 } PlorgSolverOpts;
+
+/* TRUE when the numeric option `name` ("steps", "omega", ...) was given: values are
+ * range-checked as parsed, so no value stands for "not set". */
+gboolean plorg_solver_opts_given(const PlorgSolverOpts *o, const char *name);
 
 void plorg_solver_opts_init(PlorgSolverOpts *o);
 void plorg_solver_opts_clear(PlorgSolverOpts *o);

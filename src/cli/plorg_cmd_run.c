@@ -124,9 +124,14 @@ static int build_run(RunOpts *o, PlModel *model, Built *b) {
   PlRunParams p;
   if (!plorg_solver_opts_apply(&o->so, solver, o->plorg, &p, &e))
     return plorg_usage_error("run", "%s", e->message);
-  int k = o->best_of > 0 ? o->best_of : (task == PL_TASK_PHASE_RETRIEVAL && o->batch <= 0 ? 4 : 1);
-  p.batch = o->batch > 0 ? MAX(o->batch, k) : k;
-  if (solver == PL_SOLVER_PSLD && task == PL_TASK_PHASE_RETRIEVAL && isnan(o->so.gamma))
+  if (o->batch != G_MININT && (o->batch < 1 || o->batch > PL_RUN_MAX_BATCH))
+    return plorg_usage_error("run", "--batch must be in [1, %d], not %d", PL_RUN_MAX_BATCH, o->batch);
+  if (o->best_of != G_MININT && (o->best_of < 1 || o->best_of > PL_RUN_MAX_BATCH))
+    return plorg_usage_error("run", "--best-of must be in [1, %d], not %d", PL_RUN_MAX_BATCH, o->best_of);
+  int k = o->best_of != G_MININT ? o->best_of
+                                 : (task == PL_TASK_PHASE_RETRIEVAL && o->batch == G_MININT ? 4 : 1);
+  p.batch = o->batch != G_MININT ? MAX(o->batch, k) : k;
+  if (solver == PL_SOLVER_PSLD && task == PL_TASK_PHASE_RETRIEVAL && !plorg_solver_opts_given(&o->so, "gamma"))
     p.gamma = 0.0; /* no gluing without A^T */
   PlRunInputs in = {0};
   plorg_solver_opts_operator(&o->so, task, n, p.seed, &in.op);
@@ -310,7 +315,7 @@ static int run_and_report(RunOpts *o, PlRun *run, PlLpips *lpips) {
 int plorg_cmd_run(int argc, char **argv) {
   RunOpts o = {0};
   plorg_solver_opts_init(&o.so);
-  o.batch = o.best_of = -1;
+  o.batch = o.best_of = G_MININT; /* not given (0 and -1 are usage errors, not "unset") */
   GOptionContext *ctx = make_context(&o);
   GError *e = NULL;
   int rc = PLORG_EXIT_OK;

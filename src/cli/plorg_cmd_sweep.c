@@ -173,6 +173,49 @@ static int parse_grid(SweepOpts *o, Grid *g) {
   return PLORG_EXIT_OK;
 }
 
+/* Two configurations must never share a cell file (one result would be lost and every
+ * resume would re-run both): keys are injective (plorg_cell_key), so a clash means two
+ * inputs that are the same configuration, e.g. --omegas 0.1,0.10, --tasks box,box, or
+ * face.png and FACE.png on a case-insensitive file system. */
+static int check_unique_keys(const Grid *g) {
+  GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  int rc = PLORG_EXIT_OK;
+  int n_omega = MAX(1, (int)g->omegas->len);
+  for (int ii = 0; g->images[ii] && rc == PLORG_EXIT_OK; ii++)
+    for (guint ti = 0; ti < g->tasks->len && rc == PLORG_EXIT_OK; ti++)
+      for (guint si = 0; si < g->solvers->len && rc == PLORG_EXIT_OK; si++)
+        for (guint pi = 0; pi < g->plorg->len && rc == PLORG_EXIT_OK; pi++)
+          for (int wi = 0; wi < n_omega && rc == PLORG_EXIT_OK; wi++) {
+            PlorgCell c;
+            plorg_cell_init(&c);
+            c.image_path = g_strdup(g->images[ii]);
+            c.task = g_array_index(g->tasks, PlTask, ti);
+            c.solver = g_array_index(g->solvers, PlSolver, si);
+            c.plorg = g_array_index(g->plorg, gboolean, pi);
+            c.omega = g->omegas->len ? g_array_index(g->omegas, double, wi) : NAN;
+            char *key = plorg_cell_key(&c);
+            char *folded = g_ascii_strdown(key, -1);
+            char *w = g->omegas->len ? plorg_cell_omega_text(c.omega) : g_strdup("default");
+            char *what = g_strdup_printf("%s, %s, %s%s, omega %s", c.image_path,
+                                         pl_task_name(c.task), c.plorg ? "PLoRG-" : "",
+                                         pl_solver_name(c.solver), w);
+            g_free(w);
+            const char *prev = g_hash_table_lookup(seen, folded);
+            if (prev) {
+              rc = plorg_usage_error("sweep", "two cells would share the result file cells/%s.json: "
+                                     "(%s) and (%s); remove the duplicate input", key, prev, what);
+              g_free(folded);
+              g_free(what);
+            } else {
+              g_hash_table_insert(seen, folded, what);
+            }
+            g_free(key);
+            plorg_cell_clear(&c);
+          }
+  g_hash_table_unref(seen);
+  return rc;
+}
+
 static int parse_shard(SweepOpts *o) {
   o->shard_i = 0;
   o->shard_n = 1;
@@ -451,6 +494,8 @@ int plorg_cmd_sweep(int argc, char **argv) {
   if (rc == PLORG_EXIT_OK && !o.tables_only) {
     PlModelParams mp;
     rc = parse_grid(&o, &grid);
+    if (rc == PLORG_EXIT_OK)
+      rc = check_unique_keys(&grid);
     if (rc == PLORG_EXIT_OK && !plorg_solver_opts_model_params(&o.so, &mp, &e)) {
       rc = plorg_usage_error("sweep", "%s", e->message);
       g_clear_error(&e);

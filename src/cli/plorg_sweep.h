@@ -41,11 +41,15 @@ typedef struct {
 void plorg_cell_init(PlorgCell *c);
 
 void plorg_cell_clear(PlorgCell *c);
-/* file-name-safe, unique per configuration; fidelity choices other than the defaults
- * are appended ("__ts-zero__glue-adjoint__meas-clean__noise-unit") */
+/* File-name-safe and injective over (image file name, task, solver, plorg, omega, fidelity
+ * choices): see plorg_sweep_cells.c. Fidelity choices other than the defaults are appended
+ * ("__ts-zero__glue-adjoint__meas-clean__noise-unit"). plorg_cmd_sweep still checks a grid
+ * for keys that match case-insensitively (two inputs, one file on such file systems). */
 char *plorg_cell_key(const PlorgCell *c);
 /* "ldm/official/noised/model": the fidelity choices in one table column */
 char *plorg_cell_fidelity(const PlorgCell *c);
+/* omega as the key and the tables write it: the shortest decimal that reads back exactly */
+char *plorg_cell_omega_text(double omega);
 char *plorg_cell_method(const PlorgCell *c);   /* "PSLD", "PLoRG-PSLD", ... */
 gboolean plorg_cell_write(const PlorgCell *c, const char *path, GError **error);
 gboolean plorg_cell_read(PlorgCell *c, const char *path, GError **error);

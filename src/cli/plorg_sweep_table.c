@@ -69,9 +69,11 @@ static gboolean write_table_csv(GArray *cells, const char *path, GError **error)
   for (guint k = 0; k < cells->len; k++) {
     PlorgCell *c = &g_array_index(cells, PlorgCell, k);
     char *m = plorg_cell_method(c);
-    g_string_append_printf(s, "%s,%s,%s,%d,%s,%g,%d,%d,%s", c->image, pl_task_name(c->task),
-                           pl_solver_name(c->solver), c->plorg ? 1 : 0, m, c->omega, c->steps,
+    char *w = plorg_cell_omega_text(c->omega); /* exact: %g merged nearby step sizes */
+    g_string_append_printf(s, "%s,%s,%s,%d,%s,%s,%d,%d,%s", c->image, pl_task_name(c->task),
+                           pl_solver_name(c->solver), c->plorg ? 1 : 0, m, w, c->steps,
                            c->batch, c->state ? c->state : "");
+    g_free(w);
     csv_num(s, c->psnr);
     csv_num(s, c->ssim);
     csv_num(s, c->lpips);   /* empty, not 0, without an LPIPS network */

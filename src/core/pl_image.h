@@ -23,6 +23,9 @@ typedef enum {
 /* Largest accepted side of a decoded file; larger files are refused with
  * PL_IMAGE_ERROR_TOO_LARGE before any pixel buffer is allocated. */
 #define PL_IMAGE_MAX_SIDE 8192
+/* Largest PNG text chunk read (and largest ancillary chunk libpng may allocate): the
+ * parameters we write are about 2 KB, 0.35 MB with a drawn 256 x 256 mask. */
+#define PL_PNG_TEXT_MAX_BYTES (16 * 1024 * 1024) /* 16 MiB, named in messages */
 
 typedef struct {
   int c, h, w;   /* channels (1 or 3), height, width */

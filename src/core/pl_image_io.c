@@ -5,6 +5,7 @@
  * lives in a context struct owned by the caller of that function, never in its locals
  * (locals changed after setjmp are indeterminate after longjmp). */
 #include "pl_image.h"
+#include "pl_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,6 +126,14 @@ static PlImage *load_png(FILE *fp, const char *path, GError **error)
   PngRead ctx = { .fp = fp };
   ctx.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, png_error_cb, png_warning_cb);
   ctx.info = ctx.png != NULL ? png_create_info_struct(ctx.png) : NULL;
+  if (ctx.info != NULL) {
+    /* Pixels are all we decode here: skip text chunks unread (pl_image_read_png_text has
+     * its own bounds), and cap what any other chunk may make libpng allocate. */
+    static const png_byte text_chunks[] = "tEXt\0zTXt\0iTXt";
+    png_set_keep_unknown_chunks(ctx.png, PNG_HANDLE_CHUNK_NEVER, text_chunks, 3);
+    png_set_chunk_malloc_max(ctx.png, PL_PNG_TEXT_MAX_BYTES);
+    png_set_chunk_cache_max(ctx.png, 128);
+  }
   gboolean ok = ctx.info != NULL ? png_decode(&ctx, path, error)
                                  : fail(error, PL_IMAGE_ERROR_IO, path, "cannot initialise libpng");
   png_destroy_read_struct(ctx.png != NULL ? &ctx.png : NULL, ctx.info != NULL ? &ctx.info : NULL, NULL);
@@ -221,13 +230,14 @@ static PlImage *load_jpeg(FILE *fp, const char *path, GError **error)
 
 /* ---- Entry points ---------------------------------------------------------------- */
 
-static FILE *open_read(const char *path, GError **error)
+/* Regular files only (a FIFO would block, a folder fails later with a misleading message). */
+static FILE *open_read(const char *path, gint64 *size, GError **error)
 {
-  FILE *fp = path != NULL ? g_fopen(path, "rb") : NULL;
+  GError *e = NULL;
+  FILE *fp = pl_file_open_regular(path, size, &e);
   if (fp == NULL) {
-    int e = errno;
-    g_set_error(error, PL_IMAGE_ERROR, PL_IMAGE_ERROR_IO, "Cannot open %s: %s",
-                path != NULL ? path : "(null)", g_strerror(e));
+    g_set_error_literal(error, PL_IMAGE_ERROR, PL_IMAGE_ERROR_IO, e->message);
+    g_error_free(e);
   }
   return fp;
 }
@@ -236,7 +246,7 @@ static const guint8 png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, 
 
 PlImage *pl_image_load(const char *path, GError **error)
 {
-  FILE *fp = open_read(path, error);
+  FILE *fp = open_read(path, NULL, error);
   if (fp == NULL)
     return NULL;
   guint8 head[8];
@@ -278,7 +288,8 @@ static char *text_to_utf8(const char *s, gsize len)
  * pixel is decoded. */
 GHashTable *pl_image_read_png_text(const char *path, GError **error)
 {
-  FILE *fp = open_read(path, error);
+  gint64 file_size = 0;
+  FILE *fp = open_read(path, &file_size, error);
   if (fp == NULL)
     return NULL;
   GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -296,12 +307,22 @@ GHashTable *pl_image_read_png_text(const char *path, GError **error)
       problem = "corrupt PNG chunk length";
       break;
     }
+    /* A length field is a claim, not a size: never allocate past the file's end or the cap. */
+    const long here = ftell(fp);
+    if (here < 0 || (gint64)len + 4 > file_size - here) {
+      problem = "truncated PNG (a chunk runs past the end of the file)";
+      break;
+    }
     if (memcmp(head + 4, "IEND", 4) == 0)
       break;
     if (memcmp(head + 4, "tEXt", 4) != 0) {
       if (fseek(fp, (long)len + 4, SEEK_CUR) != 0)
         problem = "truncated PNG";
       continue;
+    }
+    if (len > PL_PNG_TEXT_MAX_BYTES) {
+      problem = "PNG text chunk larger than the 16 MiB limit";
+      break;
     }
     char *data = g_try_malloc((gsize)len + 1);
     if (data == NULL || fread(data, 1, len, fp) != len || fseek(fp, 4, SEEK_CUR) != 0) {

@@ -138,9 +138,12 @@ static gboolean validate(const PlOperatorParams *p, GError **error)
   case PL_TASK_INPAINT_BOX:
     if (p->box_h < 1 || p->box_w < 1 || p->box_h > n || p->box_w > n || p->margin < 0)
       return invalid(error, "box size or margin out of range");
-    if ((p->box_y < 0 && p->box_h + 2 * p->margin > n) || (p->box_x < 0 && p->box_w + 2 * p->margin > n))
+    /* compared without sums: box_y + box_h overflows for box_y near INT_MAX */
+    if (p->margin > n)
+      return invalid(error, "box margin larger than the image");
+    if ((p->box_y < 0 && p->box_h > n - 2 * p->margin) || (p->box_x < 0 && p->box_w > n - 2 * p->margin))
       return invalid(error, "box and margins do not fit in the image");
-    if ((p->box_y >= 0 && p->box_y + p->box_h > n) || (p->box_x >= 0 && p->box_x + p->box_w > n))
+    if ((p->box_y >= 0 && p->box_y > n - p->box_h) || (p->box_x >= 0 && p->box_x > n - p->box_w))
       return invalid(error, "box lies outside the image");
     break;
   case PL_TASK_INPAINT_RANDOM:

@@ -1,6 +1,7 @@
 /* json-glib helpers: nullable doubles, defaults for missing members, float blobs. */
 #include "pl_json_util.h"
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 void pl_json_add_double_value(JsonBuilder *b, double v) {
@@ -40,9 +41,195 @@ gint64 pl_json_int(JsonObject *o, const char *name, gint64 def) {
   GType t = json_node_get_value_type(n);
   if (t == G_TYPE_INT64 || t == G_TYPE_BOOLEAN)
     return json_node_get_int(n);
-  if (t == G_TYPE_DOUBLE)
-    return (gint64)json_node_get_double(n);
+  if (t == G_TYPE_DOUBLE) {
+    /* saturate: casting a double outside gint64 is undefined behaviour */
+    double d = json_node_get_double(n);
+    if (!(d == d))
+      return def;
+    if (d >= 9.2233720368547758e18)
+      return G_MAXINT64;
+    if (d <= -9.2233720368547758e18)
+      return G_MININT64;
+    return (gint64)d;
+  }
   return def;
+}
+
+static void jr_fail(PlJsonReader *jr, const char *name, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void jr_fail(PlJsonReader *jr, const char *name, const char *fmt, ...) {
+  if (jr->error)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  jr->error = g_error_new(PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID, "%s%s%s: %s",
+                          jr->where ? jr->where : "", jr->where && *jr->where ? "." : "", name,
+                          msg);
+  g_free(msg);
+}
+
+static const char *node_kind(JsonNode *n) {
+  if (JSON_NODE_HOLDS_OBJECT(n)) return "an object";
+  if (JSON_NODE_HOLDS_ARRAY(n)) return "an array";
+  if (JSON_NODE_HOLDS_NULL(n)) return "null";
+  GType t = json_node_get_value_type(n);
+  if (t == G_TYPE_STRING) return "a string";
+  if (t == G_TYPE_BOOLEAN) return "a boolean";
+  return "a number";
+}
+
+/* A number node as a double; FALSE for other kinds. */
+static gboolean node_number(JsonNode *n, double *d, gboolean *is_int, gint64 *i) {
+  if (!JSON_NODE_HOLDS_VALUE(n))
+    return FALSE;
+  GType t = json_node_get_value_type(n);
+  if (t == G_TYPE_INT64) {
+    *i = json_node_get_int(n);
+    *d = (double)*i;
+    *is_int = TRUE;
+    return TRUE;
+  }
+  if (t == G_TYPE_DOUBLE) {
+    *d = json_node_get_double(n);
+    *is_int = FALSE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+void pl_jr_int(PlJsonReader *jr, JsonObject *o, const char *name, int *v, int min, int max) {
+  JsonNode *n = member(o, name);
+  if (!n || jr->error)
+    return;
+  double d = 0;
+  gint64 i = 0;
+  gboolean is_int = FALSE;
+  if (!node_number(n, &d, &is_int, &i)) {
+    jr_fail(jr, name, "must be a whole number in [%d, %d], not %s", min, max, node_kind(n));
+    return;
+  }
+  if (!is_int) {
+    /* 250.0 is fine (other writers); 2.5 and 1e300 are not */
+    if (!(d >= (double)min && d <= (double)max) || d != floor(d)) {
+      jr_fail(jr, name, "must be a whole number in [%d, %d], not %.17g", min, max, d);
+      return;
+    }
+    i = (gint64)d;
+  }
+  if (i < min || i > max) {
+    jr_fail(jr, name, "must be in [%d, %d], not %" G_GINT64_FORMAT, min, max, i);
+    return;
+  }
+  *v = (int)i;
+}
+
+void pl_jr_double(PlJsonReader *jr, JsonObject *o, const char *name, double *v) {
+  JsonNode *n = member(o, name);
+  if (!n || jr->error)
+    return;
+  if (JSON_NODE_HOLDS_NULL(n)) {
+    *v = NAN;
+    return;
+  }
+  double d = 0;
+  gint64 i = 0;
+  gboolean is_int = FALSE;
+  if (!node_number(n, &d, &is_int, &i)) {
+    jr_fail(jr, name, "must be a number, not %s", node_kind(n));
+    return;
+  }
+  *v = d;
+}
+
+void pl_jr_bool(PlJsonReader *jr, JsonObject *o, const char *name, gboolean *v) {
+  JsonNode *n = member(o, name);
+  if (!n || jr->error)
+    return;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+    jr_fail(jr, name, "must be true or false, not %s", node_kind(n));
+    return;
+  }
+  *v = json_node_get_boolean(n);
+}
+
+void pl_jr_u64(PlJsonReader *jr, JsonObject *o, const char *name, guint64 *v) {
+  JsonNode *n = member(o, name);
+  if (!n || jr->error)
+    return;
+  if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) {
+    const char *s = json_node_get_string(n);
+    guint64 u = 0;
+    if (!g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT64, &u, NULL)) {
+      jr_fail(jr, name, "must be an integer in [0, %" G_GUINT64_FORMAT "], not \"%.40s\"",
+              G_MAXUINT64, s);
+      return;
+    }
+    *v = u;
+    return;
+  }
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+      json_node_get_int(n) < 0) {
+    jr_fail(jr, name, "must be an integer in [0, %" G_GUINT64_FORMAT "]", G_MAXUINT64);
+    return;
+  }
+  *v = (guint64)json_node_get_int(n);
+}
+
+JsonArray *pl_jr_array(PlJsonReader *jr, JsonObject *o, const char *name, guint max, guint *len) {
+  *len = 0;
+  JsonNode *n = member(o, name);
+  if (!n || jr->error)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY(n)) {
+    jr_fail(jr, name, "must be an array, not %s", node_kind(n));
+    return NULL;
+  }
+  JsonArray *a = json_node_get_array(n);
+  guint l = json_array_get_length(a);
+  if (l > max) {
+    jr_fail(jr, name, "has %u entries; at most %u are possible here", l, max);
+    return NULL;
+  }
+  *len = l;
+  return a;
+}
+
+double pl_jr_double_at(PlJsonReader *jr, JsonArray *a, const char *name, guint k) {
+  JsonNode *n = json_array_get_element(a, k);
+  if (JSON_NODE_HOLDS_NULL(n))
+    return NAN;
+  double d = NAN;
+  gint64 i = 0;
+  gboolean is_int = FALSE;
+  if (!node_number(n, &d, &is_int, &i)) {
+    char *at = g_strdup_printf("%s[%u]", name, k);
+    jr_fail(jr, at, "must be a number or null, not %s", node_kind(n));
+    g_free(at);
+    return NAN;
+  }
+  return d;
+}
+
+JsonObject *pl_jr_object_at(PlJsonReader *jr, JsonArray *a, const char *name, guint k) {
+  JsonNode *n = json_array_get_element(a, k);
+  if (!JSON_NODE_HOLDS_OBJECT(n)) {
+    char *at = g_strdup_printf("%s[%u]", name, k);
+    jr_fail(jr, at, "must be an object, not %s", node_kind(n));
+    g_free(at);
+    return NULL;
+  }
+  return json_node_get_object(n);
+}
+
+gboolean pl_jr_finish(PlJsonReader *jr, const char *prefix, GError **error) {
+  if (!jr->error)
+    return TRUE;
+  if (prefix)
+    g_prefix_error(&jr->error, "%s", prefix);
+  g_propagate_error(error, jr->error);
+  jr->error = NULL;
+  return FALSE;
 }
 
 gboolean pl_json_bool(JsonObject *o, const char *name, gboolean def) {

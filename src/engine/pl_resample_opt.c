@@ -101,8 +101,15 @@ typedef struct {
 } LatentState;
 
 /* Per-sample stopping rules after iteration `it` with loss `cur` (computed before the step). */
+/* The ring holds min(loss_window, latent_max_iters) losses: a longer window can never
+ * compare (it < latent_max_iters), so memory follows the iterations that can run, not a
+ * number from a file ("loss_window": 2e9 asked for 16 GB). */
+static int ring_len(const PlResampleParams *r) {
+  return MAX(1, MIN(r->loss_window, r->latent_max_iters));
+}
+
 static void latent_stop_check(LatentState *ls, const PlResampleParams *r, int it, double cur) {
-  int w = r->loss_window;
+  int w = ring_len(r);
   if (it >= w && ls->window[it % w] < cur)
     ls->active = FALSE; /* worse than loss_window iterations ago */
   ls->window[it % w] = cur;
@@ -139,7 +146,7 @@ gboolean pl_resample_latent_opt(PlSampler *s, const PlRunParams *p, const float 
   LatentState *ls = g_new0(LatentState, s->batch);
   for (int b = 0; b < s->batch; b++) {
     pl_adamw_init(&ls[b].opt, s->zlen, r->latent_lr, r->weight_decay);
-    ls[b].window = g_new0(double, r->loss_window);
+    ls[b].window = g_new0(double, ring_len(r));
     ls[b].active = TRUE;
   }
   gboolean ok = TRUE;

@@ -99,6 +99,14 @@ typedef struct {
   int start_step;            /* branching: start at this step from the given latent (0 = fresh) */
 } PlRunParams;
 
+/* Hard limits on what a run can ask for (every file and option is checked against
+ * them before anything is sized by it): steps and step intervals by the largest
+ * schedule a bundle may declare (model.json num_timesteps <= 1e6), batch by the
+ * engine's per-step buffers, optimiser iterations by a day of CPU at ~1 ms each. */
+#define PL_RUN_MAX_STEPS 1000000
+#define PL_RUN_MAX_BATCH 64
+#define PL_RUN_MAX_OPT_ITERS 1000000
+
 /* Defaults per solver, the reference settings (paper / public code) scaled to the model. */
 void pl_run_params_init(PlRunParams *p, PlSolver solver);
 

@@ -169,6 +169,9 @@ void pl_run_params_init(PlRunParams *p, PlSolver solver) {
     return FALSE;                                                                      \
   } while (0)
 
+/* Every field, with the allowed range in the message (they reach here from files, the
+ * CLI and the app). Integer fields are compared before any arithmetic on them, so no
+ * value can overflow (e.g. i + time_travel in pl_solver_resample.c). */
 gboolean pl_run_params_validate(const PlRunParams *p, int T, GError **error) {
   if ((unsigned)p->solver >= PL_SOLVER_COUNT)
     INVALID("unknown solver %d", (int)p->solver);
@@ -176,8 +179,8 @@ gboolean pl_run_params_validate(const PlRunParams *p, int T, GError **error) {
     INVALID("steps must be between 1 and %d (the model's T), not %d", T, p->steps);
   if (!(p->eta >= 0.0 && p->eta <= 1.0))
     INVALID("eta must be in [0,1], not %g", p->eta);
-  if (p->batch < 1 || p->batch > 64)
-    INVALID("batch must be between 1 and 64, not %d", p->batch);
+  if (p->batch < 1 || p->batch > PL_RUN_MAX_BATCH)
+    INVALID("batch must be between 1 and %d, not %d", PL_RUN_MAX_BATCH, p->batch);
   if (!isfinite(p->omega) || p->omega < 0.0)
     INVALID("the step size (omega) must be a finite number >= 0, not %g", p->omega);
   if (!isfinite(p->gamma) || p->gamma < 0.0)
@@ -192,33 +195,54 @@ gboolean pl_run_params_validate(const PlRunParams *p, int T, GError **error) {
     INVALID("unknown measurement-term noise %d (noised or clean)", (int)p->meas_noise);
   if (!(p->plorg.proj.tau > 0.0 && p->plorg.proj.tau <= 1.0))
     INVALID("tau must be in (0,1], not %g", p->plorg.proj.tau);
-  if (p->plorg.every < 1)
-    INVALID("the PLoRG frequency F must be >= 1, not %d", p->plorg.every);
+  if (p->plorg.every < 1 || p->plorg.every > PL_RUN_MAX_OPT_ITERS)
+    INVALID("the PLoRG frequency F must be between 1 and %d, not %d", PL_RUN_MAX_OPT_ITERS,
+            p->plorg.every);
+  if (p->keep_every < 1 || p->keep_every > PL_RUN_MAX_STEPS)
+    INVALID("keep_every must be between 1 and %d, not %d", PL_RUN_MAX_STEPS, p->keep_every);
+  if (p->preview_every < 0 || p->preview_every > PL_RUN_MAX_STEPS)
+    INVALID("preview_every must be between 0 and %d, not %d", PL_RUN_MAX_STEPS, p->preview_every);
+  if (!(p->divergence_limit > 0.0) || isnan(p->divergence_limit))
+    INVALID("divergence_limit must be > 0 (inf: no limit), not %g", p->divergence_limit);
   if (p->plorg.resample_svd != PL_RESAMPLE_SVD_PAPER &&
       p->plorg.resample_svd != PL_RESAMPLE_SVD_DIFFSTATEGRAD)
     INVALID("unknown ReSample SVD placement %d", (int)p->plorg.resample_svd);
-  if (p->keep_every < 1)
-    INVALID("keep_every must be >= 1, not %d", p->keep_every);
-  if (p->preview_every < 0)
-    INVALID("preview_every must be >= 0, not %d", p->preview_every);
-  if (!(p->divergence_limit > 0.0))
-    INVALID("divergence_limit must be > 0, not %g", p->divergence_limit);
   if (p->start_step < 0 || p->start_step >= p->steps)
     INVALID("start_step must be between 0 and steps-1 (%d), not %d", p->steps - 1, p->start_step);
   const PlResampleParams *r = &p->resample;
   if (p->solver == PL_SOLVER_RESAMPLE) {
-    if (r->event_every < 1)
-      INVALID("ReSample's event interval must be >= 1, not %d", r->event_every);
-    if (r->time_travel < 1)
-      INVALID("ReSample's time travel must be >= 1 step, not %d", r->time_travel);
-    if (r->pixel_max_iters < 0 || r->latent_max_iters < 0)
-      INVALID("ReSample's optimiser iteration limits must be >= 0");
-    if (!(r->pixel_lr > 0.0) || !(r->latent_lr > 0.0))
-      INVALID("ReSample's learning rates must be > 0");
-    if (!(r->gamma > 0.0))
-      INVALID("ReSample's resampling gamma must be > 0, not %g", r->gamma);
-    if (r->weight_decay < 0.0 || r->stop_loss < 0.0 || r->loss_window < 1)
-      INVALID("ReSample's weight decay and stop loss must be >= 0 and the loss window >= 1");
+    /* intervals longer than the run are harmless (no event / clamped): bounded by the
+     * largest schedule only */
+    const int M = PL_RUN_MAX_STEPS;
+    if (r->event_every < 1 || r->event_every > M)
+      INVALID("ReSample's event interval must be between 1 and %d, not %d", M, r->event_every);
+    if (r->time_travel < 1 || r->time_travel > M)
+      INVALID("ReSample's time travel must be between 1 and %d steps, not %d", M, r->time_travel);
+    if (r->window_start < -1 || r->window_start > M || r->window_end < -1 || r->window_end > M)
+      INVALID("ReSample's event window ends must be -1 (the reference's rule) or between 0 "
+              "and %d, not %d..%d", M, r->window_start, r->window_end);
+    if (r->pixel_events < -1 || r->pixel_events > M)
+      INVALID("ReSample's pixel events must be -1 (the reference's rule) or between 0 and %d, "
+              "not %d", M, r->pixel_events);
+    if (r->pixel_max_iters < 0 || r->pixel_max_iters > PL_RUN_MAX_OPT_ITERS)
+      INVALID("ReSample's pixel iteration limit must be between 0 and %d, not %d",
+              PL_RUN_MAX_OPT_ITERS, r->pixel_max_iters);
+    if (r->latent_max_iters < 0 || r->latent_max_iters > PL_RUN_MAX_OPT_ITERS)
+      INVALID("ReSample's latent iteration limit must be between 0 and %d, not %d",
+              PL_RUN_MAX_OPT_ITERS, r->latent_max_iters);
+    if (!(r->pixel_lr > 0.0 && isfinite(r->pixel_lr)))
+      INVALID("ReSample's pixel learning rate must be a finite number > 0, not %g", r->pixel_lr);
+    if (!(r->latent_lr > 0.0 && isfinite(r->latent_lr)))
+      INVALID("ReSample's latent learning rate must be a finite number > 0, not %g", r->latent_lr);
+    if (!(r->gamma > 0.0 && isfinite(r->gamma)))
+      INVALID("ReSample's resampling gamma must be a finite number > 0, not %g", r->gamma);
+    if (!(r->weight_decay >= 0.0 && isfinite(r->weight_decay)))
+      INVALID("ReSample's weight decay must be a finite number >= 0, not %g", r->weight_decay);
+    if (!(r->stop_loss >= 0.0 && isfinite(r->stop_loss)))
+      INVALID("ReSample's stop loss must be a finite number >= 0, not %g", r->stop_loss);
+    if (r->loss_window < 1 || r->loss_window > PL_RUN_MAX_OPT_ITERS)
+      INVALID("ReSample's loss window must be between 1 and %d, not %d", PL_RUN_MAX_OPT_ITERS,
+              r->loss_window);
   }
   return TRUE;
 }

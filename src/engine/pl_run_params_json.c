@@ -3,6 +3,8 @@
  * field existed still load. */
 #include "pl_json_util.h"
 #include "pl_run_record.h"
+#include "pl_json_guard.h"
+#include "pl_json_write.h"
 #include <string.h>
 
 static void build_plorg(JsonBuilder *b, const PlPlorgParams *g) {
@@ -113,40 +115,51 @@ static gboolean bad(GError **error, const char *what, const char *value) {
   return FALSE;
 }
 
+/* Every number is range-checked as it is read (pl_jr_*): a hostile file cannot reach an
+ * int conversion out of range; the semantic checks follow in pl_run_params_validate. */
+#define STEPS_MAX PL_RUN_MAX_STEPS
+#define ITERS_MAX PL_RUN_MAX_OPT_ITERS
+#define SIDE_MAX PL_IMAGE_MAX_SIDE
+
 static gboolean read_plorg(JsonObject *o, PlPlorgParams *g, GError **error) {
   if (!o)
     return TRUE;
-  g->enabled = pl_json_bool(o, "enabled", g->enabled);
-  g->proj.tau = pl_json_double(o, "tau", g->proj.tau);
+  PlJsonReader jr = {"params.plorg", NULL};
+  pl_jr_bool(&jr, o, "enabled", &g->enabled);
+  pl_jr_double(&jr, o, "tau", &g->proj.tau);
+  pl_jr_int(&jr, o, "every", &g->every, 1, ITERS_MAX);
+  if (!pl_jr_finish(&jr, "run parameters: ", error))
+    return FALSE;
   const char *rule = pl_json_string(o, "rank_rule"), *side = pl_json_string(o, "side");
   if (rule && !pl_rank_rule_from_name(rule, &g->proj.rule))
     return bad(error, "rank rule", rule);
   if (side && !pl_projection_side_from_name(side, &g->proj.side))
     return bad(error, "projection side", side);
-  g->every = (int)pl_json_int(o, "every", g->every);
   const char *svd = pl_json_string(o, "resample_svd");
   if (svd && !pl_resample_svd_from_name(svd, &g->resample_svd))
     return bad(error, "ReSample SVD placement (paper or diffstategrad)", svd);
   return TRUE;
 }
 
-static void read_resample(JsonObject *o, PlResampleParams *r) {
+static gboolean read_resample(JsonObject *o, PlResampleParams *r, GError **error) {
   if (!o)
-    return;
-  r->event_every = (int)pl_json_int(o, "event_every", r->event_every);
-  r->window_start = (int)pl_json_int(o, "window_start", r->window_start);
-  r->window_end = (int)pl_json_int(o, "window_end", r->window_end);
-  r->pixel_events = (int)pl_json_int(o, "pixel_events", r->pixel_events);
-  r->time_travel = (int)pl_json_int(o, "time_travel", r->time_travel);
-  r->pixel_max_iters = (int)pl_json_int(o, "pixel_max_iters", r->pixel_max_iters);
-  r->pixel_lr = pl_json_double(o, "pixel_lr", r->pixel_lr);
-  r->latent_max_iters = (int)pl_json_int(o, "latent_max_iters", r->latent_max_iters);
-  r->latent_lr = pl_json_double(o, "latent_lr", r->latent_lr);
-  r->stop_loss = pl_json_double(o, "stop_loss", r->stop_loss);
-  r->gamma = pl_json_double(o, "gamma", r->gamma);
-  r->weight_decay = pl_json_double(o, "weight_decay", r->weight_decay);
-  r->final_opt = pl_json_bool(o, "final_opt", r->final_opt);
-  r->loss_window = (int)pl_json_int(o, "loss_window", r->loss_window);
+    return TRUE;
+  PlJsonReader jr = {"params.resample", NULL};
+  pl_jr_int(&jr, o, "event_every", &r->event_every, 1, STEPS_MAX);
+  pl_jr_int(&jr, o, "window_start", &r->window_start, -1, STEPS_MAX);
+  pl_jr_int(&jr, o, "window_end", &r->window_end, -1, STEPS_MAX);
+  pl_jr_int(&jr, o, "pixel_events", &r->pixel_events, -1, STEPS_MAX);
+  pl_jr_int(&jr, o, "time_travel", &r->time_travel, 1, STEPS_MAX);
+  pl_jr_int(&jr, o, "pixel_max_iters", &r->pixel_max_iters, 0, ITERS_MAX);
+  pl_jr_double(&jr, o, "pixel_lr", &r->pixel_lr);
+  pl_jr_int(&jr, o, "latent_max_iters", &r->latent_max_iters, 0, ITERS_MAX);
+  pl_jr_double(&jr, o, "latent_lr", &r->latent_lr);
+  pl_jr_double(&jr, o, "stop_loss", &r->stop_loss);
+  pl_jr_double(&jr, o, "gamma", &r->gamma);
+  pl_jr_double(&jr, o, "weight_decay", &r->weight_decay);
+  pl_jr_bool(&jr, o, "final_opt", &r->final_opt);
+  pl_jr_int(&jr, o, "loss_window", &r->loss_window, 1, ITERS_MAX);
+  return pl_jr_finish(&jr, "run parameters: ", error);
 }
 
 static gboolean read_operator(JsonObject *o, PlOperatorParams *op, float **mask_out,
@@ -155,24 +168,33 @@ static gboolean read_operator(JsonObject *o, PlOperatorParams *op, float **mask_
   PlTask t;
   if (!task || !pl_task_from_name(task, &t))
     return bad(error, "task", task);
-  int size = (int)pl_json_int(o, "size", 0);
+  PlJsonReader jr = {"params.operator", NULL};
+  int size = 0;
+  pl_jr_int(&jr, o, "size", &size, 2, SIDE_MAX);
+  if (!json_object_has_member(o, "size"))
+    jr.error = g_error_new(PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
+                           "params.operator.size: missing (the image side in pixels)");
+  if (!pl_jr_finish(&jr, "run parameters: ", error))
+    return FALSE;
   pl_operator_params_init(op, t, size);
-  op->box_h = (int)pl_json_int(o, "box_h", op->box_h);
-  op->box_w = (int)pl_json_int(o, "box_w", op->box_w);
-  op->box_y = (int)pl_json_int(o, "box_y", op->box_y);
-  op->box_x = (int)pl_json_int(o, "box_x", op->box_x);
-  op->margin = (int)pl_json_int(o, "margin", op->margin);
-  op->missing_fraction = pl_json_double(o, "missing_fraction", op->missing_fraction);
-  op->kernel_size = (int)pl_json_int(o, "kernel_size", op->kernel_size);
-  op->blur_sigma = pl_json_double(o, "blur_sigma", op->blur_sigma);
-  op->motion_intensity = pl_json_double(o, "motion_intensity", op->motion_intensity);
-  op->sr_factor = (int)pl_json_int(o, "sr_factor", op->sr_factor);
-  op->pr_pad = (int)pl_json_int(o, "pr_pad", op->pr_pad);
-  op->noise_sigma = pl_json_double(o, "noise_sigma", op->noise_sigma);
+  pl_jr_int(&jr, o, "box_h", &op->box_h, 1, SIDE_MAX);
+  pl_jr_int(&jr, o, "box_w", &op->box_w, 1, SIDE_MAX);
+  pl_jr_int(&jr, o, "box_y", &op->box_y, -1, SIDE_MAX);
+  pl_jr_int(&jr, o, "box_x", &op->box_x, -1, SIDE_MAX);
+  pl_jr_int(&jr, o, "margin", &op->margin, 0, SIDE_MAX);
+  pl_jr_double(&jr, o, "missing_fraction", &op->missing_fraction);
+  pl_jr_int(&jr, o, "kernel_size", &op->kernel_size, 1, SIDE_MAX);
+  pl_jr_double(&jr, o, "blur_sigma", &op->blur_sigma);
+  pl_jr_double(&jr, o, "motion_intensity", &op->motion_intensity);
+  pl_jr_int(&jr, o, "sr_factor", &op->sr_factor, 2, SIDE_MAX);
+  pl_jr_int(&jr, o, "pr_pad", &op->pr_pad, 0, 2 * SIDE_MAX);
+  pl_jr_double(&jr, o, "noise_sigma", &op->noise_sigma);
+  pl_jr_u64(&jr, o, "seed", &op->seed);
+  if (!pl_jr_finish(&jr, "run parameters: ", error))
+    return FALSE;
   const char *units = pl_json_string(o, "noise_units");
   if (units && !pl_noise_units_from_name(units, &op->noise_units))
     return bad(error, "noise units (model or unit)", units);
-  op->seed = pl_json_u64(o, "seed", op->seed);
   op->mask = NULL;
   const char *m = pl_json_string(o, "mask_f32le_b64");
   if (m && mask_out) {
@@ -181,7 +203,8 @@ static gboolean read_operator(JsonObject *o, PlOperatorParams *op, float **mask_
     if (n != (size_t)size * size) {
       g_clear_pointer(mask_out, g_free);
       g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
-                  "run parameters: the mask has %zu values, not %d", n, size * size);
+                  "run parameters: params.operator.mask_f32le_b64 has %zu values, not %d x %d",
+                  n, size, size);
       return FALSE;
     }
     op->mask = *mask_out;
@@ -196,12 +219,19 @@ gboolean pl_json_read_params(JsonObject *o, PlRunParams *p, PlOperatorParams *op
   if (!solver || !pl_solver_from_name(solver, &s))
     return bad(error, "solver", solver);
   pl_run_params_init(p, s);
-  p->steps = (int)pl_json_int(o, "steps", p->steps);
-  p->eta = pl_json_double(o, "eta", p->eta);
-  p->seed = pl_json_u64(o, "seed", p->seed);
-  p->batch = (int)pl_json_int(o, "batch", p->batch);
-  p->omega = pl_json_double(o, "omega", p->omega);
-  p->gamma = pl_json_double(o, "gamma", p->gamma);
+  PlJsonReader jr = {"params", NULL};
+  pl_jr_int(&jr, o, "steps", &p->steps, 1, STEPS_MAX);
+  pl_jr_double(&jr, o, "eta", &p->eta);
+  pl_jr_u64(&jr, o, "seed", &p->seed);
+  pl_jr_int(&jr, o, "batch", &p->batch, 1, PL_RUN_MAX_BATCH);
+  pl_jr_double(&jr, o, "omega", &p->omega);
+  pl_jr_double(&jr, o, "gamma", &p->gamma);
+  pl_jr_int(&jr, o, "preview_every", &p->preview_every, 0, STEPS_MAX);
+  pl_jr_int(&jr, o, "keep_every", &p->keep_every, 1, STEPS_MAX);
+  pl_jr_double(&jr, o, "divergence_limit", &p->divergence_limit);
+  pl_jr_int(&jr, o, "start_step", &p->start_step, 0, STEPS_MAX - 1);
+  if (!pl_jr_finish(&jr, "run parameters: ", error))
+    return FALSE;
   const char *norm = pl_json_string(o, "norm");
   if (norm && !pl_norm_from_name(norm, &p->norm))
     return bad(error, "norm", norm);
@@ -215,11 +245,8 @@ gboolean pl_json_read_params(JsonObject *o, PlRunParams *p, PlOperatorParams *op
     return bad(error, "measurement-term noise (noised or clean)", mn);
   if (!read_plorg(pl_json_object(o, "plorg"), &p->plorg, error))
     return FALSE;
-  read_resample(pl_json_object(o, "resample"), &p->resample);
-  p->preview_every = (int)pl_json_int(o, "preview_every", p->preview_every);
-  p->keep_every = (int)pl_json_int(o, "keep_every", p->keep_every);
-  p->divergence_limit = pl_json_double(o, "divergence_limit", p->divergence_limit);
-  p->start_step = (int)pl_json_int(o, "start_step", p->start_step);
+  if (!read_resample(pl_json_object(o, "resample"), &p->resample, error))
+    return FALSE;
   JsonObject *oo = pl_json_object(o, "operator");
   if (op && oo)
     return read_operator(oo, op, mask_out, error);
@@ -235,7 +262,7 @@ char *pl_run_params_to_json(const PlRunParams *p, const PlOperatorParams *op) {
   JsonBuilder *b = json_builder_new();
   pl_json_build_params(b, p, op);
   JsonNode *root = json_builder_get_root(b);
-  char *s = json_to_string(root, FALSE);
+  char *s = pl_json_to_string(root, FALSE, NULL);
   json_node_unref(root);
   g_object_unref(b);
   return s;
@@ -243,20 +270,20 @@ char *pl_run_params_to_json(const PlRunParams *p, const PlOperatorParams *op) {
 
 gboolean pl_run_params_from_json(const char *json, PlRunParams *p, PlOperatorParams *op,
                                  GError **error) {
-  JsonParser *parser = json_parser_new();
-  gboolean ok = FALSE;
   GError *e = NULL;
-  if (!json_parser_load_from_data(parser, json, -1, &e)) {
+  JsonParser *parser = pl_json_parse_data(json, strlen(json), &pl_json_limits_settings, &e);
+  if (!parser) {
     g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID, "run parameters: %s", e->message);
     g_error_free(e);
-  } else {
-    JsonNode *root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root))
-      g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
-                  "run parameters: not a JSON object");
-    else
-      ok = pl_json_read_params(json_node_get_object(root), p, op, NULL, error);
+    return FALSE;
   }
+  gboolean ok = FALSE;
+  JsonNode *root = json_parser_get_root(parser);
+  if (!JSON_NODE_HOLDS_OBJECT(root))
+    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
+                "run parameters: not a JSON object");
+  else
+    ok = pl_json_read_params(json_node_get_object(root), p, op, NULL, error);
   g_object_unref(parser);
   return ok;
 }

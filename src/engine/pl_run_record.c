@@ -2,6 +2,7 @@
 #include "pl_run_private.h"
 #include "pl_json_util.h"
 #include "pl_run_record.h"
+#include "pl_json_write.h"
 #include <math.h>
 
 static void add_str(JsonBuilder *b, const char *name, const char *v) {
@@ -231,21 +232,13 @@ gboolean pl_run_record_write(PlRun *run, const char *path, GError **error) {
   }
   build_record(b, run);
   JsonNode *root = json_builder_get_root(b);
-  JsonGenerator *gen = json_generator_new();
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  json_generator_set_indent(gen, 1);
-  gsize len = 0;
-  char *text = json_generator_to_data(gen, &len);
   GError *e = NULL;
-  gboolean ok = g_file_set_contents(path, text, (gssize)len, &e); /* temp file + rename */
+  gboolean ok = pl_json_write_file(root, path, &e); /* temp file + rename */
   if (!ok) {
     g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_IO, "cannot write run record %s: %s",
                 path, e->message);
     g_error_free(e);
   }
-  g_free(text);
-  g_object_unref(gen);
   json_node_unref(root);
   g_object_unref(b);
   return ok;

@@ -2,88 +2,150 @@
 #include "pl_run_private.h"
 #include "pl_json_util.h"
 #include "pl_run_record.h"
+#include "pl_json_guard.h"
 #include <math.h>
 
-static PlStepReport *read_step(JsonObject *o) {
-  JsonArray *samples = pl_json_array(o, "samples");
-  int batch = samples ? (int)json_array_get_length(samples) : 0;
-  int channels = 0, kmax = 0;
-  if (batch > 0) {
-    JsonObject *s0 = json_array_get_object_element(samples, 0);
-    JsonArray *sv = pl_json_array(s0, "singular_values");
-    channels = sv ? (int)json_array_get_length(sv) : 0;
-    if (channels > 0)
-      kmax = (int)json_array_get_length(json_array_get_array_element(sv, 0));
-  }
-  PlStepReport *r = pl_step_report_new(batch, channels, kmax);
-  r->index = (int)pl_json_int(o, "index", 0);
-  r->t = (int)pl_json_int(o, "t", 0);
-  r->elapsed_s = pl_json_double(o, "elapsed_s", NAN);
-  JsonObject *ms = pl_json_object(o, "ms");
-  r->ms_unet = pl_json_double(ms, "unet", 0);
-  r->ms_decoder = pl_json_double(ms, "decoder", 0);
-  r->ms_encoder = pl_json_double(ms, "encoder", 0);
-  r->ms_operator = pl_json_double(ms, "operator", 0);
-  r->ms_projection = pl_json_double(ms, "projection", 0);
-  r->ms_guided = pl_json_double(ms, "guided", 0);
-  r->ms_other = pl_json_double(ms, "other", 0);
-  r->ms_total = pl_json_double(ms, "total", 0);
-  r->omega = pl_json_double(o, "omega", NAN);
-  r->gamma = pl_json_double(o, "gamma", NAN);
-  r->tau = pl_json_double(o, "tau", NAN);
-  r->plorg = pl_json_bool(o, "plorg", FALSE);
-  r->resample_event = (int)pl_json_int(o, "resample_event", 0);
-  r->opt_iters = (int)pl_json_int(o, "opt_iters", 0);
-  for (int b = 0; b < batch; b++) {
-    JsonObject *so = json_array_get_object_element(samples, b);
-    PlSampleStats *s = &r->sample[b];
-    s->loss_meas = pl_json_double(so, "loss_meas", NAN);
-    s->loss_glue = pl_json_double(so, "loss_glue", NAN);
-    s->residual = pl_json_double(so, "residual", NAN);
-    s->grad_norm = pl_json_double(so, "grad_norm", NAN);
-    s->grad_norm_projected = pl_json_double(so, "grad_norm_projected", NAN);
-    s->z_norm = pl_json_double(so, "z_norm", NAN);
-    JsonArray *ranks = pl_json_array(so, "ranks");
-    JsonArray *sv = pl_json_array(so, "singular_values");
-    for (int c = 0; c < channels; c++) {
-      if (ranks && (guint)c < json_array_get_length(ranks))
-        s->ranks[c] = (int)json_array_get_int_element(ranks, c);
-      JsonArray *row = sv && (guint)c < json_array_get_length(sv)
-                           ? json_array_get_array_element(sv, c) : NULL;
-      for (int k = 0; row && k < kmax && (guint)k < json_array_get_length(row); k++) {
-        JsonNode *n = json_array_get_element(row, k);
-        s->singular_values[(size_t)c * kmax + k] =
-            JSON_NODE_HOLDS_NULL(n) ? NAN : json_node_get_double(n);
+/* Shapes of a step's per-sample statistics, checked before anything is sized by them:
+ * every sample has `channels` rows of `kmax` singular values and `channels` ranks, so an
+ * allocation never exceeds what the text holds (a 300 KB file once asked for 7.2 GB by
+ * declaring one 30k-long row in a 30k-row array). kmax is at most the image side (the
+ * latent is no larger than the image) and channels at most PL_RECORD_MAX_CHANNELS. */
+#define PL_RECORD_MAX_CHANNELS 1024
+
+static gboolean step_shape(PlJsonReader *jr, JsonArray *samples, guint batch, int max_k,
+                           int *channels, int *kmax) {
+  *channels = *kmax = 0;
+  for (guint b = 0; b < batch; b++) {
+    JsonObject *so = pl_jr_object_at(jr, samples, "samples", b);
+    if (!so)
+      return FALSE;
+    guint nc = 0, nr = 0;
+    JsonArray *sv = pl_jr_array(jr, so, "singular_values", PL_RECORD_MAX_CHANNELS, &nc);
+    JsonArray *ranks = pl_jr_array(jr, so, "ranks", PL_RECORD_MAX_CHANNELS, &nr);
+    if (jr->error)
+      return FALSE;
+    if (b == 0)
+      *channels = (int)nc;
+    if ((int)nc != *channels || (ranks && (int)nr != *channels)) {
+      jr->error = g_error_new(PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
+                              "%s.samples[%u]: %u singular value rows and %u ranks, sample 0 "
+                              "has %d channels", jr->where, b, nc, nr, *channels);
+      return FALSE;
+    }
+    for (guint c = 0; c < nc; c++) {
+      JsonNode *row = json_array_get_element(sv, c);
+      guint len = JSON_NODE_HOLDS_ARRAY(row) ? json_array_get_length(json_node_get_array(row)) : 0;
+      if (b == 0 && c == 0)
+        *kmax = (int)len;
+      if (!JSON_NODE_HOLDS_ARRAY(row) || (int)len != *kmax || *kmax > max_k) {
+        jr->error = g_error_new(PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
+                                "%s.samples[%u].singular_values[%u]: must be an array of %d "
+                                "numbers (as row 0; at most the image side %d)",
+                                jr->where, b, c, MIN(*kmax, max_k), max_k);
+        return FALSE;
       }
     }
+  }
+  return TRUE;
+}
+
+static PlStepReport *read_step(JsonObject *o, guint k, const PlRunRecord *rec, GError **error) {
+  char *where = g_strdup_printf("steps[%u]", k);
+  PlJsonReader jr = {where, NULL};
+  guint batch = 0;
+  int channels = 0, kmax = 0;
+  JsonArray *samples = pl_jr_array(&jr, o, "samples", (guint)rec->params.batch, &batch);
+  if (!jr.error)
+    step_shape(&jr, samples, batch, rec->op.size, &channels, &kmax);
+  if (!pl_jr_finish(&jr, NULL, error)) {
+    g_free(where);
+    return NULL;
+  }
+  PlStepReport *r = pl_step_report_new((int)batch, channels, kmax);
+  r->steps = rec->params.steps;
+  pl_jr_int(&jr, o, "index", &r->index, 0, PL_RUN_MAX_STEPS);
+  pl_jr_int(&jr, o, "t", &r->t, 0, PL_RUN_MAX_STEPS);
+  r->elapsed_s = NAN;
+  pl_jr_double(&jr, o, "elapsed_s", &r->elapsed_s);
+  JsonObject *ms = pl_json_object(o, "ms");
+  if (ms) {
+    pl_jr_double(&jr, ms, "unet", &r->ms_unet);
+    pl_jr_double(&jr, ms, "decoder", &r->ms_decoder);
+    pl_jr_double(&jr, ms, "encoder", &r->ms_encoder);
+    pl_jr_double(&jr, ms, "operator", &r->ms_operator);
+    pl_jr_double(&jr, ms, "projection", &r->ms_projection);
+    pl_jr_double(&jr, ms, "guided", &r->ms_guided);
+    pl_jr_double(&jr, ms, "other", &r->ms_other);
+    pl_jr_double(&jr, ms, "total", &r->ms_total);
+  }
+  r->omega = r->gamma = r->tau = NAN;
+  pl_jr_double(&jr, o, "omega", &r->omega);
+  pl_jr_double(&jr, o, "gamma", &r->gamma);
+  pl_jr_double(&jr, o, "tau", &r->tau);
+  pl_jr_bool(&jr, o, "plorg", &r->plorg);
+  pl_jr_int(&jr, o, "resample_event", &r->resample_event, 0, 3);
+  pl_jr_int(&jr, o, "opt_iters", &r->opt_iters, 0, PL_RUN_MAX_OPT_ITERS);
+  for (guint b = 0; b < batch && !jr.error; b++) {
+    JsonObject *so = json_array_get_object_element(samples, b);
+    PlSampleStats *s = &r->sample[b];
+    pl_jr_double(&jr, so, "loss_meas", &s->loss_meas);
+    pl_jr_double(&jr, so, "loss_glue", &s->loss_glue);
+    pl_jr_double(&jr, so, "residual", &s->residual);
+    pl_jr_double(&jr, so, "grad_norm", &s->grad_norm);
+    pl_jr_double(&jr, so, "grad_norm_projected", &s->grad_norm_projected);
+    s->z_norm = NAN;
+    pl_jr_double(&jr, so, "z_norm", &s->z_norm);
+    JsonArray *ranks = pl_json_array(so, "ranks");
+    JsonArray *sv = pl_json_array(so, "singular_values");
+    for (int c = 0; c < channels && !jr.error; c++) {
+      if (ranks) {
+        double v = pl_jr_double_at(&jr, ranks, "ranks", (guint)c);
+        if (!(v >= 0 && v <= kmax && v == floor(v)) && !jr.error)
+          jr.error = g_error_new(PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
+                                 "%s.samples[%u].ranks[%d]: must be a whole number in [0, %d]",
+                                 where, b, c, kmax);
+        else
+          s->ranks[c] = (int)v;
+      }
+      JsonArray *row = json_array_get_array_element(sv, (guint)c);
+      for (int q = 0; q < kmax && !jr.error; q++)
+        s->singular_values[(size_t)c * kmax + q] = pl_jr_double_at(&jr, row, "singular_values", (guint)q);
+    }
+  }
+  g_free(where);
+  if (!pl_jr_finish(&jr, NULL, error)) {
+    pl_step_report_free(r);
+    return NULL;
   }
   return r;
 }
 
-static double *read_doubles(JsonObject *o, const char *name, int *n) {
-  JsonArray *a = pl_json_array(o, name);
-  int len = a ? (int)json_array_get_length(a) : 0;
+/* Per-sample metrics: at most the batch (null entries are NaN). */
+static double *read_doubles(PlJsonReader *jr, JsonObject *o, const char *name, int batch, int *n) {
+  guint len = 0;
+  JsonArray *a = o ? pl_jr_array(jr, o, name, (guint)batch, &len) : NULL;
   double *v = g_new(double, MAX(len, 1));
-  for (int k = 0; k < len; k++) {
-    JsonNode *e = json_array_get_element(a, k);
-    v[k] = JSON_NODE_HOLDS_NULL(e) ? NAN : json_node_get_double(e);
-  }
-  *n = len;
+  v[0] = NAN;
+  for (guint k = 0; k < len; k++)
+    v[k] = pl_jr_double_at(jr, a, name, k);
+  *n = (int)len;
   return v;
 }
 
-static void read_metrics(PlRunRecord *r, JsonObject *m) {
-  int n1 = 0, n2 = 0, n3 = 0;
-  r->sample_psnr = read_doubles(m, "psnr", &n1);
-  r->sample_ssim = read_doubles(m, "ssim", &n2);
-  r->sample_residual = read_doubles(m, "residual", &n3);
+static void read_metrics(PlRunRecord *r, JsonObject *m, PlJsonReader *jr) {
+  int n1 = 0, n2 = 0, n3 = 0, batch = r->params.batch;
+  r->sample_psnr = read_doubles(jr, m, "psnr", batch, &n1);
+  r->sample_ssim = read_doubles(jr, m, "ssim", batch, &n2);
+  r->sample_residual = read_doubles(jr, m, "residual", batch, &n3);
   r->n_samples = MIN(n1, MIN(n2, n3));
   r->psnr = r->n_samples > 0 ? r->sample_psnr[0] : NAN;
   r->ssim = r->n_samples > 0 ? r->sample_ssim[0] : NAN;
   r->residual = r->n_samples > 0 ? r->sample_residual[0] : NAN;
-  /* LPIPS is optional (needs a network): NaN for every sample when absent */
+  /* LPIPS is optional (needs a network): NaN for every sample when absent (null) */
   int n4 = 0;
-  r->sample_lpips = read_doubles(m, "lpips", &n4);
+  JsonNode *lp = m && json_object_has_member(m, "lpips") ? json_object_get_member(m, "lpips") : NULL;
+  r->sample_lpips = lp && JSON_NODE_HOLDS_NULL(lp) ? g_new(double, 1)
+                                                   : read_doubles(jr, m, "lpips", batch, &n4);
   r->sample_lpips = g_renew(double, r->sample_lpips, MAX(r->n_samples, 1));
   for (int k = n4; k < MAX(r->n_samples, 1); k++)
     r->sample_lpips[k] = NAN;
@@ -95,7 +157,10 @@ static void read_metrics(PlRunRecord *r, JsonObject *m) {
   const char *names[] = {"psnr_pasted", "ssim_pasted", "lpips_pasted"};
   for (int j = 0; j < 3; j++) {
     int np = 0;
-    double *v = read_doubles(m, names[j], &np);
+    JsonNode *node = m ? json_object_get_member(m, names[j]) : NULL;
+    /* null: the task is not inpainting */
+    double *v = node && JSON_NODE_HOLDS_NULL(node) ? read_doubles(jr, NULL, names[j], batch, &np)
+                                                   : read_doubles(jr, m, names[j], batch, &np);
     v = g_renew(double, v, MAX(r->n_samples, 1));
     for (int k = np; k < MAX(r->n_samples, 1); k++)
       v[k] = NAN;
@@ -103,17 +168,23 @@ static void read_metrics(PlRunRecord *r, JsonObject *m) {
     *first[j] = r->n_samples > 0 ? v[0] : NAN;
   }
   JsonObject *best = pl_json_object(m, "best_of");
-  r->best_residual = (int)pl_json_int(best, "residual", -1);
-  r->best_psnr_oracle = (int)pl_json_int(best, "psnr_oracle", -1);
+  if (best) {
+    pl_jr_int(jr, best, "residual", &r->best_residual, -1, batch - 1);
+    pl_jr_int(jr, best, "psnr_oracle", &r->best_psnr_oracle, -1, batch - 1);
+  }
 }
 
-static void read_changes(PlRunRecord *r, JsonArray *a) {
+static void read_changes(PlRunRecord *r, JsonArray *a, guint n, PlJsonReader *jr) {
   r->changes = g_array_new(FALSE, TRUE, sizeof(PlParamChange));
-  guint n = a ? json_array_get_length(a) : 0;
-  for (guint k = 0; k < n; k++) {
-    JsonObject *o = json_array_get_object_element(a, k);
-    PlParamChange c = {(int)pl_json_int(o, "step", 0), g_strdup(pl_json_string(o, "name")),
-                       pl_json_double(o, "old", NAN), pl_json_double(o, "new", NAN)};
+  for (guint k = 0; k < n && !jr->error; k++) {
+    JsonObject *o = pl_jr_object_at(jr, a, "changes", k);
+    PlParamChange c = {0, NULL, NAN, NAN};
+    if (!o)
+      break;
+    pl_jr_int(jr, o, "step", &c.step, 0, PL_RUN_MAX_STEPS);
+    pl_jr_double(jr, o, "old", &c.old_value);
+    pl_jr_double(jr, o, "new", &c.new_value);
+    c.name = g_strdup(pl_json_string(o, "name"));
     g_array_append_val(r->changes, c);
   }
 }
@@ -123,14 +194,22 @@ static gboolean fail(GError **error, const char *path, const char *what) {
   return FALSE;
 }
 
+/* A record as the engine writes them: pl_run_record_write's layout. Sizes are bounded by
+ * the run's own parameters (steps, batch, image side), each checked on reading. */
 static gboolean read_record(PlRunRecord *r, JsonObject *o, const char *path, GError **error) {
   if (g_strcmp0(pl_json_string(o, "format"), "plorg-run-record") != 0)
     return fail(error, path, "not a PLoRG run record (\"format\" is not plorg-run-record)");
   JsonObject *params = pl_json_object(o, "params");
   if (!params)
     return fail(error, path, "no \"params\"");
-  if (!pl_json_read_params(params, &r->params, &r->op, &r->mask, error))
+  GError *e = NULL;
+  if (!pl_json_read_params(params, &r->params, &r->op, &r->mask, &e) ||
+      !pl_run_params_validate(&r->params, PL_RUN_MAX_STEPS, &e)) {
+    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID, "run record %s: %s", path,
+                e->message);
+    g_error_free(e);
     return FALSE;
+  }
   JsonObject *sw = pl_json_object(o, "software"), *model = pl_json_object(o, "model");
   r->version = g_strdup(pl_json_string(sw, "version"));
   r->torch_version = g_strdup(pl_json_string(sw, "torch"));
@@ -139,38 +218,60 @@ static gboolean read_record(PlRunRecord *r, JsonObject *o, const char *path, GEr
   r->image_path = g_strdup(pl_json_string(o, "image_path"));
   r->state = g_strdup(pl_json_string(o, "state"));
   r->error_message = g_strdup(pl_json_string(o, "error"));
-  r->branch_parent_step = (int)pl_json_int(o, "branch_parent_step", -1);
-  read_changes(r, pl_json_array(o, "changes"));
-  read_metrics(r, pl_json_object(o, "metrics"));
+  PlJsonReader jr = {"", NULL};
+  pl_jr_int(&jr, o, "branch_parent_step", &r->branch_parent_step, -1, PL_RUN_MAX_STEPS);
+  guint nchanges = 0, nsteps = 0;
+  /* a change per step and parameter at most (4 steerable parameters) */
+  JsonArray *changes = pl_jr_array(&jr, o, "changes", 4u * (guint)r->params.steps + 4u, &nchanges);
+  read_changes(r, changes, nchanges, &jr);
+  read_metrics(r, pl_json_object(o, "metrics"), &jr);
+  JsonArray *steps = pl_jr_array(&jr, o, "steps", (guint)r->params.steps, &nsteps);
+  if (!pl_jr_finish(&jr, NULL, &e)) {
+    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID, "run record %s: %s", path,
+                e->message);
+    g_error_free(e);
+    return FALSE;
+  }
   JsonObject *in = pl_json_object(o, "inputs");
   const char *y = pl_json_string(in, "y_f32le_b64"), *z = pl_json_string(in, "z_start_f32le_b64");
   if (!y)
     return fail(error, path, "no measurement (inputs.y_f32le_b64)");
   r->y = pl_floats_from_b64(y, &r->y_len);
-  if (z)
-    r->z_start = pl_floats_from_b64(z, &r->z_start_len);
-  JsonArray *steps = pl_json_array(o, "steps");
-  guint n = steps ? json_array_get_length(steps) : 0;
-  for (guint k = 0; k < n; k++)
-    g_ptr_array_add(r->steps, read_step(json_array_get_object_element(steps, k)));
+  if (!r->y)
+    return fail(error, path, "inputs.y_f32le_b64 is not base64 of float32 values");
+  if (z && !(r->z_start = pl_floats_from_b64(z, &r->z_start_len)))
+    return fail(error, path, "inputs.z_start_f32le_b64 is not base64 of float32 values");
+  for (guint k = 0; k < nsteps; k++) {
+    JsonObject *so = pl_jr_object_at(&jr, steps, "steps", k);
+    PlStepReport *rep = so ? read_step(so, k, r, &e) : NULL;
+    if (!rep) {
+      if (!e)
+        pl_jr_finish(&jr, NULL, &e);
+      g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID, "run record %s: %s", path,
+                  e->message);
+      g_error_free(e);
+      return FALSE;
+    }
+    g_ptr_array_add(r->steps, rep);
+  }
   return TRUE;
 }
 
 PlRunRecord *pl_run_record_load(const char *path, GError **error) {
-  JsonParser *parser = json_parser_new();
   GError *e = NULL;
-  if (!json_parser_load_from_file(parser, path, &e)) {
+  JsonParser *parser = pl_json_parse_file(path, &pl_json_limits_record, &e);
+  if (!parser) {
     g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_IO, "cannot read run record %s: %s",
                 path, e->message);
     g_error_free(e);
-    g_object_unref(parser);
     return NULL;
   }
   JsonNode *root = json_parser_get_root(parser);
   PlRunRecord *r = g_new0(PlRunRecord, 1);
   r->steps = g_ptr_array_new_with_free_func((GDestroyNotify)pl_step_report_free);
   r->best_residual = r->best_psnr_oracle = -1;
-  gboolean ok = root && JSON_NODE_HOLDS_OBJECT(root)
+  r->branch_parent_step = -1;
+  gboolean ok = JSON_NODE_HOLDS_OBJECT(root)
                     ? read_record(r, json_node_get_object(root), path, error)
                     : fail(error, path, "not a JSON object");
   g_object_unref(parser);
@@ -221,7 +322,8 @@ PlRun *pl_run_new_from_record(PlModel *model, const PlRunRecord *rec, GError **e
   in.image_path = rec->image_path;
   PlImage *clean = NULL;
   int n = pl_model_image_size(model);
-  if (rec->image_path && g_file_test(rec->image_path, G_FILE_TEST_EXISTS)) {
+  /* a regular file only: a FIFO named by a record would block the load forever */
+  if (rec->image_path && g_file_test(rec->image_path, G_FILE_TEST_IS_REGULAR)) {
     PlImage *img = pl_image_load(rec->image_path, NULL);
     clean = img ? pl_image_fit_square(img, n, PL_FIT_CENTER_CROP) : NULL;
     pl_image_free(img);
@@ -229,10 +331,18 @@ PlRun *pl_run_new_from_record(PlModel *model, const PlRunRecord *rec, GError **e
   in.clean = clean;
   PlRun *run = NULL;
   size_t ylen_expected = 0;
-  PlOperator *op = pl_operator_new(&in.op, NULL);
+  GError *op_error = NULL;
+  PlOperator *op = pl_operator_new(&in.op, &op_error);
   if (op) {
     ylen_expected = pl_operator_y_len(op);
     pl_operator_free(op);
+  } else {
+    /* the real problem, not "its degradation makes 0 values" */
+    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID,
+                "the record's degradation (params.operator): %s", op_error->message);
+    g_error_free(op_error);
+    pl_image_free(clean);
+    return NULL;
   }
   int C, H, W;
   pl_model_latent_shape(model, &C, &H, &W);

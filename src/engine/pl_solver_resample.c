@@ -48,7 +48,8 @@ static gboolean time_travel(PlSampler *s, const PlRunParams *p, int i, const flo
   float *zc = g_new(float, n), *znext = g_new(float, n);
   memcpy(zc, z, n * sizeof(float));
   gboolean ok = TRUE;
-  int last = MIN(i + p->resample.time_travel, s->steps - 1);
+  /* no i + time_travel: that overflows for time_travel near INT_MAX */
+  int last = p->resample.time_travel >= s->steps - 1 - i ? s->steps - 1 : i + p->resample.time_travel;
   for (int j = i + 1; j <= last && ok; j++) {
     ok = pl_sampler_eps(s, zc, s->ts[j], s->eps, rep, error);
     if (!ok)

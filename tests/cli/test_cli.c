@@ -3,6 +3,7 @@
  * the last argument. LPIPS: with the random-weight bundle PLORG_LPIPS_TEST_DIR (written at
  * build time) the CLI's numbers are checked against the shim's LPIPS of the same images. */
 #include <glib.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
@@ -571,8 +572,7 @@ static void test_lpips_sweep(void) {
   g_assert_cmpint(count_substr(table, "\"lpips_source\" : \"png\""), ==, 1);
   g_assert_cmpint(count_substr(table, "\"lpips_source\" : \"result\""), ==, 1);
   g_free(table);
-  char *img = image(0), *stem = g_path_get_basename(img);
-  *strrchr(stem, '.') = '\0';
+  char *img = image(0), *stem = g_path_get_basename(img); /* keys keep the extension */
   char *key = g_strdup_printf("%s__box__psld__base__w0.5", stem);
   char *cell_name = g_strdup_printf("cells/%s.json", key);
   char *cell = read_file(out, cell_name);
@@ -626,6 +626,105 @@ static void rm_rf(const char *path) {
   }
 }
 
+/* Out-of-range values are usage errors naming the option and range (issue 12, item 8):
+ * NaN and -1 used to mean "not set" and ran with the defaults; INT_MAX overflowed. */
+static void test_hostile_options(void) {
+  char *img = image(0);
+  static const struct { const char *args, *expect; } cases[] = {
+      {"--omega nan", "--omega must be a number >= 0, not \"nan\""},
+      {"--omega -1", "--omega must be a number >= 0"},
+      {"--steps -1", "--steps must be a whole number in [1, 1000000], not \"-1\""},
+      {"--steps 4294967298", "--steps must be a whole number in [1, 1000000]"},
+      {"--time-travel 2147483647", "--time-travel must be a whole number in [1, 1000000]"},
+      {"--threads 100000", "--threads must be a whole number in [0, "},
+      {"--tau nan", "--tau must be a number (0, 1]"},
+      {"--latent-lr inf", "--latent-lr must be a number > 0, not \"inf\""},
+      {"--divergence-limit -1", "--divergence-limit must be a number > 0"},
+      {"--keep-every -1", "--keep-every must be a whole number in [1, "},
+      {"--noise-sigma -1", "--noise-sigma must be a number >= 0"},
+      {"--batch 0", "--batch must be in [1, 64], not 0"},
+  };
+  for (gsize k = 0; k < G_N_ELEMENTS(cases); k++) {
+    char *args = g_strdup_printf("run --image '%s' --steps 2 --device cpu --quiet --out '%s/h' %s",
+                                 img, tmp, cases[k].args);
+    Result r = run_plorg(args);
+    g_assert_cmpint(r.status, ==, 2);
+    if (!strstr(r.err, cases[k].expect))
+      g_error("%s: expected \"%s\" in: %s", cases[k].args, cases[k].expect, r.err);
+    result_clear(&r);
+    g_free(args);
+  }
+  /* --image on a FIFO used to block forever */
+  char *fifo = g_build_filename(tmp, "fifo.png", NULL);
+  g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+  char *args = g_strdup_printf("run --image '%s' --steps 2 --device cpu --quiet --out '%s/h'",
+                               fifo, tmp);
+  Result r = run_plorg(args);
+  g_assert_cmpint(r.status, !=, 0);
+  g_assert_nonnull(strstr(r.err, "FIFO"));
+  result_clear(&r);
+  g_free(args);
+  g_unlink(fifo);
+  g_free(fifo);
+  g_free(img);
+}
+
+/* Sweep keys are exact and unique (item 5): face.png + face.jpg with omegas 0.1234567 and
+ * 0.1234568 gave 4 runs and 1 cell file; duplicate inputs are a usage error. */
+static void test_sweep_keys(void) {
+  char *src = image(0);
+  char *dir = g_build_filename(tmp, "keys-images", NULL);
+  g_mkdir_with_parents(dir, 0755);
+  char *png = g_build_filename(dir, "face.png", NULL), *jpg = g_build_filename(dir, "face.jpg", NULL);
+  char *jsrc = g_build_filename(g_getenv("PLORG_SOURCE_DIR"), "tests", "fuzz", "corpus", "image",
+                                "small.jpg", NULL);
+  char *data = NULL;
+  gsize len = 0;
+  g_assert_true(g_file_get_contents(src, &data, &len, NULL));
+  g_assert_true(g_file_set_contents(png, data, (gssize)len, NULL));
+  g_free(data);
+  g_assert_true(g_file_get_contents(jsrc, &data, &len, NULL));
+  g_assert_true(g_file_set_contents(jpg, data, (gssize)len, NULL));
+  g_free(data);
+  char *out = g_build_filename(tmp, "keys-sweep", NULL);
+  char *args = g_strdup_printf("sweep --images '%s' --tasks sr4 --solvers dps --plorg off "
+                               "--omegas 0.1234567,0.1234568,1e20 --steps 2 --device cpu "
+                               "--no-plots --no-images --quiet --out '%s'", dir, out);
+  Result r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 0);
+  result_clear(&r);
+  char *cells = g_build_filename(out, "cells", NULL);
+  GDir *d = g_dir_open(cells, 0, NULL);
+  int n = 0;
+  while (g_dir_read_name(d)) n++;
+  g_dir_close(d);
+  g_assert_cmpint(n, ==, 6);
+  char *table = read_file(out, "table.csv");
+  g_assert_cmpint(count_substr(table, "\n"), ==, 7); /* header + 6 rows */
+  g_assert_cmpint(count_substr(table, ",0.1234567,"), ==, 2);
+  g_assert_cmpint(count_substr(table, ",0.1234568,"), ==, 2);
+  g_assert_cmpint(count_substr(table, ",1e+20,"), ==, 2); /* was skipped on read */
+  g_free(table);
+  r = run_plorg(args); /* resume: every cell read back, none re-run */
+  g_assert_cmpint(r.status, ==, 0);
+  result_clear(&r);
+  g_free(args);
+  args = g_strdup_printf("sweep --images '%s' --tasks sr4 --solvers dps --plorg off "
+                         "--omegas 0.1,0.10 --steps 2 --device cpu --quiet --out '%s'", dir, out);
+  r = run_plorg(args);
+  g_assert_cmpint(r.status, ==, 2);
+  g_assert_nonnull(strstr(r.err, "two cells would share the result file"));
+  result_clear(&r);
+  g_free(args);
+  g_free(cells);
+  g_free(out);
+  g_free(jsrc);
+  g_free(png);
+  g_free(jpg);
+  g_free(dir);
+  g_free(src);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_assert_cmpint(argc, >=, 2);
@@ -640,6 +739,8 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/lpips-run", test_lpips_run);
   g_test_add_func("/cli/lpips-bad-bundle", test_lpips_bad_bundle);
   g_test_add_func("/cli/lpips-sweep", test_lpips_sweep);
+  g_test_add_func("/cli/hostile-options", test_hostile_options);
+  g_test_add_func("/cli/sweep-keys", test_sweep_keys);
   int rc = g_test_run();
   rm_rf(tmp);
   g_free(tmp);

@@ -314,6 +314,61 @@ static void test_bad_record(void) {
   g_free(path);
 }
 
+/* Records written and reloaded over extreme and special values must give the same bits
+ * back, and be JSON for another parser: json-glib 1.6 wrote 1e30 as "1e+30.0", so a run
+ * with --omega 1e30 left a record that could not be read (issue 12, item 4). */
+static void test_record_extremes(void) {
+  static const double values[] = {0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e20, 1e30,
+                                   1e300, 1.7976931348623157e308, 0.1234567};
+  GPtrArray *imgs = etu_images(1);
+  for (gsize k = 0; k < G_N_ELEMENTS(values); k++) {
+    double v = values[k];
+    PlRunParams p;
+    etu_quick_params(&p, PL_SOLVER_DDIM, 2); /* guidance values are recorded, not used */
+    p.omega = v;
+    p.gamma = v;
+    p.eta = v <= 1.0 ? v : 1.0;
+    p.divergence_limit = v >= 1e3 ? v : 1e300 - v; /* a tiny limit would stop the run */
+    p.seed = G_MAXUINT64 - k; /* beyond int64: written as a string */
+    PlRunInputs in = {0};
+    pl_operator_params_init(&in.op, PL_TASK_SUPER_RESOLUTION, pl_model_image_size(etu_model()));
+    in.op.noise_sigma = v;
+    in.op.seed = (guint64)G_MAXINT64 + k;
+    in.clean = g_ptr_array_index(imgs, 0);
+    GError *e = NULL;
+    PlRun *run = pl_run_new(etu_model(), &in, &p, &e);
+    g_assert_no_error(e);
+    g_assert_true(pl_run_schedule_param(run, 1, "omega", v));
+    g_assert_cmpint(etu_execute(run), ==, PL_RUN_FINISHED);
+    char *path = tmp_path("extreme.json");
+    g_assert_true(pl_run_record_write(run, path, &e));
+    PlRunRecord *rec = pl_run_record_load(path, &e);
+    g_assert_no_error(e);
+    const PlRunParams *q = &rec->params;
+    g_assert_true(memcmp(&q->omega, &v, sizeof v) == 0 && memcmp(&q->gamma, &v, sizeof v) == 0);
+    g_assert_true(q->eta == p.eta && signbit(q->eta) == signbit(p.eta));
+    g_assert_true(q->divergence_limit == p.divergence_limit && q->seed == p.seed);
+    g_assert_true(memcmp(&rec->op.noise_sigma, &v, sizeof v) == 0 && rec->op.seed == in.op.seed);
+    g_assert_cmpuint(rec->changes->len, ==, 1);
+    double nv = g_array_index(rec->changes, PlParamChange, 0).new_value;
+    g_assert_true(memcmp(&nv, &v, sizeof v) == 0);
+    char *cmd = g_strdup_printf("/usr/bin/python3 -c \"import json,sys; r=json.load(open(sys.argv[1])); "
+                                "print(float.hex(float(r['params']['omega'])))\" '%s'", path);
+    char *out = NULL;
+    int status = 1;
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL));
+    g_assert_cmpint(status, ==, 0);
+    double py = g_ascii_strtod(g_strstrip(out), NULL);
+    g_assert_true(memcmp(&py, &v, sizeof v) == 0);
+    g_free(out);
+    g_free(cmd);
+    pl_run_record_free(rec);
+    g_free(path);
+    pl_run_unref(run);
+  }
+  g_ptr_array_unref(imgs);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/engine/record/params-json", test_params_json);
@@ -321,6 +376,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/engine/record/pasted-metrics", test_pasted_metrics);
   g_test_add_func("/engine/record/branch", test_branch_record);
   g_test_add_func("/engine/record/bad", test_bad_record);
+  g_test_add_func("/engine/record/extremes", test_record_extremes);
   int rc = g_test_run();
   pl_model_unref(etu_model());
   return rc;
