@@ -49,7 +49,9 @@ FIXTURE_T = (25, 600)
 
 DATA_TEXT = ("emoji face artwork: Twemoji (CC-BY 4.0, Twitter Inc. and contributors) and "
              "Noto Emoji (Apache 2.0, Google LLC), from the npm packages "
-             "emoji-datasource-twitter / emoji-datasource-google 16.0.0")
+             "emoji-datasource-twitter / emoji-datasource-google 16.0.0; the UNet from its "
+             "step 3000 on also on Fluent Emoji flat (MIT, Microsoft Corporation), from the "
+             "npm package @iconify-json/fluent-emoji-flat 1.2.6")
 
 
 class EncoderMean(nn.Module):
@@ -108,7 +110,7 @@ def load_models(args):
     info = {"autoencoder_steps": 0, "unet_steps": 0, "autoencoder_weights": "random",
             "unet_weights": "random", "scale_factor": None}
     ae_ckpt = os.path.join(args.ckpt_dir, "autoencoder.pt")
-    unet_ckpt = os.path.join(args.ckpt_dir, "unet.pt")
+    unet_ckpt = args.unet_checkpoint or os.path.join(args.ckpt_dir, "unet.pt")
     random_ae = args.random
     if args.random_unet and not os.path.exists(ae_ckpt):
         print(f"note: {ae_ckpt} missing, exporting a fully random bundle", file=sys.stderr)
@@ -297,6 +299,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "emoji64"))
     ap.add_argument("--name", default=None)
     ap.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints"))
+    ap.add_argument("--unet-checkpoint", default=None,
+                    help="UNet weights (default CKPT_DIR/unet.pt; train.py's unet-best.pt holds "
+                         "the EMA with the lowest held-out loss)")
     ap.add_argument("--data", default=os.path.join(HERE, "data"))
     ap.add_argument("--seed", type=int, default=0, help="seed of random weights")
     ap.add_argument("--storage", choices=["float16", "float32"], default="float16",

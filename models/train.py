@@ -245,11 +245,24 @@ def train_unet(args):
         save_ckpt(compact, **compact_state(unet, ema, opt, step, scale, schedule))
         print(f"unet checkpoint at step {step} ({reason})", flush=True)
 
+    best_path = os.path.join(args.ckpt_dir, "unet-best.pt")
+    best = {"mse": torch.load(best_path, map_location="cpu")["heldout_eps_mse_all"]
+            if os.path.exists(best_path) else float("inf"), "evals_since": 0}
+
     def evaluate():
         e = copy.deepcopy(ema).cpu().eval()
         old, full = heldout_eps_mse(e, z_old), heldout_eps_mse(e, z_all)
         print(f"unet step {step} held-out eps-MSE {old:.5f} (original 154), {full:.5f} (all {len(z_all)})",
               flush=True)
+        # Early stopping: the exported weights are the EMA with the lowest held-out loss.
+        if full < best["mse"]:
+            best.update(mse=full, evals_since=0)
+            save_ckpt(best_path, ema={k: v.half() for k, v in ema.state_dict().items()},
+                      step=step, scale_factor=scale, heldout_eps_mse_all=full,
+                      heldout_eps_mse_original=old, format="plorg-unet-best-1")
+            print(f"unet best held-out so far: step {step}", flush=True)
+        else:
+            best["evals_since"] += 1
         if curve:
             new = not os.path.exists(curve)
             with open(curve, "a") as f:
@@ -271,6 +284,9 @@ def train_unet(args):
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.append(True))
     while step < args.steps and time.time() < t_end and not stop:
+        if args.patience and best["evals_since"] >= args.patience:
+            print(f"held-out loss has not improved for {args.patience} evaluations: stopping")
+            break
         idx = torch.randint(len(mean), (args.batch,), generator=g)
         z0 = (mean[idx] + torch.exp(0.5 * logvar[idx]) * torch.randn(mean[idx].shape, generator=g)) * scale
         t = torch.randint(0, 1000, (args.batch,), generator=g)
@@ -323,6 +339,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500, help="held-out eps-MSE every N UNet steps")
     ap.add_argument("--curve", default=os.path.join(HERE, "training", "unet_curve.csv"),
                     help="append the held-out curve here ('' for none)")
+    ap.add_argument("--patience", type=int, default=0,
+                    help="stop after N held-out evaluations without improvement (0: never)")
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast for the UNet on the CPU")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
