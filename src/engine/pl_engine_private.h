@@ -68,7 +68,10 @@ void pl_sampler_free(PlSampler *s);
  * the Tweedie estimate z0_hat of this step. Caller holds the model lock. */
 gboolean pl_sampler_step(PlSampler *s, const PlRunParams *p, int i, float *z, float *z0_out,
                          PlStepReport *rep, GError **error);
-gboolean pl_sampler_cancelled(const PlSampler *s);
+/* FALSE with PL_ENGINE_ERROR_CANCELLED once the run was cancelled. Every model call and
+ * every optimiser iteration passes here, so a cancel takes effect within one of them
+ * wherever the solver is (ReSample's time travel alone is many UNet calls). */
+gboolean pl_sampler_cancel_point(const PlSampler *s, GError **error);
 /* pl_noise_fill for step i and sample b with the sampler's seed, shown to the noise tap. */
 void pl_sampler_noise(PlSampler *s, PlNoisePurpose purpose, int i, int b, float *out);
 

@@ -13,6 +13,8 @@ double pl_sampler_abar_prev(const PlSampler *s, int i) {
 
 gboolean pl_sampler_eps(PlSampler *s, const float *z, int t, float *eps, PlStepReport *rep,
                         GError **error) {
+  if (!pl_sampler_cancel_point(s, error))
+    return FALSE;
   for (int b = 0; b < s->batch; b++)
     s->tvec[b] = t;
   gint64 t0 = g_get_monotonic_time();
@@ -23,6 +25,8 @@ gboolean pl_sampler_eps(PlSampler *s, const float *z, int t, float *eps, PlStepR
 
 gboolean pl_sampler_decode(PlSampler *s, const float *z, float *x, PlStepReport *rep,
                            GError **error) {
+  if (!pl_sampler_cancel_point(s, error))
+    return FALSE;
   gint64 t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_decode(s->shim, z, s->batch, x);
   if (rep)
@@ -32,6 +36,8 @@ gboolean pl_sampler_decode(PlSampler *s, const float *z, float *x, PlStepReport 
 
 gboolean pl_sampler_encode(PlSampler *s, const float *x, float *z, PlStepReport *rep,
                            GError **error) {
+  if (!pl_sampler_cancel_point(s, error))
+    return FALSE;
   gint64 t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_encode(s->shim, x, s->batch, z);
   rep->ms_encoder += pl_ms_since(t0);
@@ -40,6 +46,8 @@ gboolean pl_sampler_encode(PlSampler *s, const float *x, float *z, PlStepReport 
 
 gboolean pl_sampler_guided_forward(PlSampler *s, int i, const float *z, PlStepReport *rep,
                                    GError **error) {
+  if (!pl_sampler_cancel_point(s, error))
+    return FALSE;
   double abar = pl_sampler_abar(s, i);
   for (int b = 0; b < s->batch; b++) {
     s->tvec[b] = s->ts[i];
@@ -57,6 +65,8 @@ gboolean pl_sampler_guided_forward(PlSampler *s, int i, const float *z, PlStepRe
 
 gboolean pl_sampler_guided_vjp(PlSampler *s, const float *gx, const float *gz0, float *gz,
                                PlStepReport *rep, GError **error) {
+  if (!pl_sampler_cancel_point(s, error))
+    return FALSE;
   gint64 t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_guided_vjp(s->shim, gx, gz0, s->batch, gz);
   rep->ms_guided += pl_ms_since(t0);

@@ -12,13 +12,6 @@
 #include <math.h>
 #include <string.h>
 
-static gboolean cancelled(PlSampler *s, GError **error) {
-  if (!pl_sampler_cancelled(s))
-    return FALSE;
-  g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_CANCELLED, "cancelled");
-  return TRUE;
-}
-
 /* MSE of one sample and its gradient (scaled l2sq data term). */
 static double mse(PlSampler *s, const float *x, float *grad) {
   double loss = pl_operator_data_term(s->op, x, s->y, PL_NORM_L2_SQUARED, grad, NULL);
@@ -68,7 +61,7 @@ gboolean pl_resample_pixel_opt(PlSampler *s, const PlRunParams *p, const float *
     pl_adamw_reset(&opt);
     int it = 0;
     while (it < r->pixel_max_iters) {
-      if (cancelled(s, error)) {
+      if (!pl_sampler_cancel_point(s, error)) {
         pl_adamw_clear(&opt);
         return FALSE;
       }
@@ -156,7 +149,7 @@ gboolean pl_resample_latent_opt(PlSampler *s, const PlRunParams *p, const float 
       any = any || ls[b].active;
     if (!any)
       break;
-    if (cancelled(s, error)) {
+    if (!pl_sampler_cancel_point(s, error)) {
       ok = FALSE;
       break;
     }

@@ -86,8 +86,11 @@ void pl_sampler_free(PlSampler *s) {
   g_free(s);
 }
 
-gboolean pl_sampler_cancelled(const PlSampler *s) {
-  return s->cancel && g_atomic_int_get(s->cancel);
+gboolean pl_sampler_cancel_point(const PlSampler *s, GError **error) {
+  if (!s->cancel || !g_atomic_int_get(s->cancel))
+    return TRUE;
+  g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_CANCELLED, "cancelled");
+  return FALSE;
 }
 
 /* SVD of every sample's z_t: singular values (always) and ranks (when PLoRG is on). */
