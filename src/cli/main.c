@@ -19,6 +19,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   pl_process_ensure_omp_passive(argc, argv);
+  plorg_signals_init();
   if (argc < 2) {
     usage(stderr);
     fprintf(stderr, "\nplorg: give a command (run, sweep or info)\n");

@@ -4,11 +4,9 @@
 #include "pl_plot.h"
 #include <cairo.h>
 #include <cairo-svg.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PANEL_W 380.0
 #define PANEL_H 300.0
@@ -105,11 +103,18 @@ static void axes(cairo_t *cr, const Frame *f, const double *xticks, int nxt, con
 
 typedef void (*DrawFn)(cairo_t *cr, double w, double h, gconstpointer data);
 
+static cairo_status_t append_bytes(void *closure, const unsigned char *data, unsigned int len) {
+  g_byte_array_append(closure, data, len);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* Drawn into memory and written with g_file_set_contents like every other output: a kill
+ * while drawing leaves nothing behind, and the file appears whole or not at all. */
 static gboolean render(const char *path, double w, double h, DrawFn draw, gconstpointer data,
                        GError **error) {
   gboolean svg = g_str_has_suffix(path, ".svg") || g_str_has_suffix(path, ".SVG");
-  char *tmp = g_strdup_printf("%s.tmp-%d", path, (int)getpid());
-  cairo_surface_t *surf = svg ? cairo_svg_surface_create(tmp, w, h)
+  GByteArray *bytes = g_byte_array_new();
+  cairo_surface_t *surf = svg ? cairo_svg_surface_create_for_stream(append_bytes, bytes, w, h)
                               : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)w, (int)h);
   cairo_t *cr = cairo_create(surf);
   cairo_set_source_rgb(cr, 1, 1, 1);
@@ -117,18 +122,19 @@ static gboolean render(const char *path, double w, double h, DrawFn draw, gconst
   cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   draw(cr, w, h, data);
   cairo_destroy(cr);
-  cairo_status_t st = svg ? CAIRO_STATUS_SUCCESS : cairo_surface_write_to_png(surf, tmp);
+  cairo_status_t st = svg ? CAIRO_STATUS_SUCCESS
+                          : cairo_surface_write_to_png_stream(surf, append_bytes, bytes);
   cairo_surface_finish(surf);
   if (st == CAIRO_STATUS_SUCCESS)
     st = cairo_surface_status(surf);
   cairo_surface_destroy(surf);
-  gboolean ok = st == CAIRO_STATUS_SUCCESS && g_rename(tmp, path) == 0;
-  if (!ok) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot write %s: %s", path,
-                st != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(st) : g_strerror(errno));
-    g_unlink(tmp);
-  }
-  g_free(tmp);
+  gboolean ok = FALSE;
+  if (st != CAIRO_STATUS_SUCCESS)
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot draw %s: %s", path,
+                cairo_status_to_string(st));
+  else
+    ok = g_file_set_contents(path, (const char *)bytes->data, bytes->len, error);
+  g_byte_array_unref(bytes);
   return ok;
 }
 

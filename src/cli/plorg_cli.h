@@ -84,7 +84,9 @@ void plorg_progress_finish(PlorgProgress *p);
 /* An observer that updates the bar from step reports (user_data = PlorgProgress*). */
 void plorg_progress_on_step(const PlStepReport *r, gpointer user_data);
 
-/* SIGINT/SIGTERM cancel the run given here (NULL to forget it). */
+/* SIGINT/SIGTERM (plorg_signals.c): the first cancels the run given here (NULL to forget
+ * it) at once, the second exits. plorg_signals_init() comes first in main. */
+void plorg_signals_init(void);
 void plorg_cancel_on_signal(PlRun *run);
 gboolean plorg_interrupted(void);
 

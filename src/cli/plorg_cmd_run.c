@@ -164,9 +164,18 @@ static gboolean save_outputs(PlRun *run, const char *out, int chosen, GError **e
                 g_strerror(errno));
     return FALSE;
   }
+  /* The record goes first and comes last: a kill in between leaves outputs without a
+   * record, never new images beside an old record that does not describe them. */
+  char *path = g_build_filename(out, "run.json", NULL);
+  if (g_unlink(path) != 0 && errno != ENOENT) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot replace %s: %s",
+                path, g_strerror(errno));
+    g_free(path);
+    return FALSE;
+  }
+  g_free(path);
   const PlRunParams *p = pl_run_params(run);
   gboolean ok = TRUE;
-  char *path;
   for (int s = 0; s < p->batch && ok && p->batch > 1; s++) {
     PlImage *img = pl_run_result(run, s);
     char name[32];

@@ -1,7 +1,5 @@
-/* Progress bar with ETA on a terminal (stderr), nothing when stderr is not a terminal;
- * and SIGINT/SIGTERM turned into a clean cancel of the current run. */
+/* Progress bar with ETA on a terminal (stderr), nothing when stderr is not a terminal. */
 #include "plorg_cli.h"
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,33 +59,6 @@ void plorg_progress_finish(PlorgProgress *p) {
   g_free(p);
 }
 
-static PlRun *signal_run = NULL;
-static volatile sig_atomic_t interrupted = 0;
-
-/* Only a flag here (a mutex is not async-signal-safe); the step observer cancels. */
-static void on_signal(int sig) {
-  (void)sig;
-  interrupted = 1;
-}
-
-void plorg_cancel_on_signal(PlRun *run) {
-  static gboolean installed = FALSE;
-  signal_run = run;
-  if (!installed) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    installed = TRUE;
-  }
-}
-
-gboolean plorg_interrupted(void) { return interrupted != 0; }
-
 void plorg_progress_on_step(const PlStepReport *r, gpointer user_data) {
   plorg_progress_update(user_data, r->index + 1, r->steps, r->elapsed_s);
-  if (interrupted && signal_run)
-    pl_run_cancel(signal_run);
 }

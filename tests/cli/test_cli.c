@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include "pl_image.h"
 #include "plorg_lpips.h"
@@ -725,6 +726,71 @@ static void test_sweep_keys(void) {
   g_free(src);
 }
 
+/* `plorg ARGS` in the background; its output is not read. */
+static GPid spawn_plorg(const char *args) {
+  char *cmd = g_strdup_printf("'%s' %s", plorg, args);
+  char **argv = NULL;
+  GError *e = NULL;
+  GPid pid = 0;
+  g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &e));
+  g_assert_true(g_spawn_async(NULL, argv, NULL,
+                              G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                  G_SPAWN_STDERR_TO_DEV_NULL,
+                              NULL, NULL, &pid, &e));
+  g_assert_no_error(e);
+  g_strfreev(argv);
+  g_free(cmd);
+  return pid;
+}
+
+/* The child's wait status once it ends; fails (and kills it) after limit_s. */
+static int wait_for_exit(GPid pid, double limit_s) {
+  gint64 end = g_get_monotonic_time() + (gint64)(limit_s * 1e6);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (g_get_monotonic_time() > end) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      g_error("plorg did not end within %.0f s of the signal", limit_s);
+    }
+    g_usleep(20000);
+  }
+  return status;
+}
+
+/* SIGTERM cancels the run, whose outputs and record are then saved; a second signal exits
+ * at once (issue 12, item 7: the flag was read only at a step's end, and twice did nothing
+ * more). Inside a step, the engine's cancel points (engine-control) make it prompt. */
+static void test_signals(void) {
+  char *img = image(0);
+  for (int twice = 0; twice <= 1; twice++) {
+    char *out = g_strdup_printf("%s/signal-%d", tmp, twice);
+    char *args = g_strdup_printf("run --image '%s' --solver resample --steps 200 "
+                                 "--time-travel 1000000 --device cpu --out '%s'", img, out);
+    GPid pid = spawn_plorg(args);
+    g_usleep(3 * G_USEC_PER_SEC); /* loaded and running: an earlier signal cancels at start */
+    /* twice: SIGINT and SIGTERM, as two pending SIGTERMs would merge into one */
+    if (twice)
+      kill(pid, SIGINT);
+    kill(pid, SIGTERM);
+    int status = wait_for_exit(pid, 30.0);
+    g_assert_true(WIFEXITED(status));
+    if (twice) {
+      int code = WEXITSTATUS(status);
+      g_assert_true(code == 128 + SIGTERM || code == 128 + SIGINT);
+    } else {
+      g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+      char *rec = read_file(out, "run.json");
+      g_assert_nonnull(strstr(rec, "\"cancelled\""));
+      g_free(rec);
+    }
+    g_spawn_close_pid(pid);
+    g_free(args);
+    g_free(out);
+  }
+  g_free(img);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_assert_cmpint(argc, >=, 2);
@@ -741,6 +807,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/cli/lpips-sweep", test_lpips_sweep);
   g_test_add_func("/cli/hostile-options", test_hostile_options);
   g_test_add_func("/cli/sweep-keys", test_sweep_keys);
+  g_test_add_func("/cli/signals", test_signals);
   int rc = g_test_run();
   rm_rf(tmp);
   g_free(tmp);
