@@ -22,24 +22,7 @@
 #include <string.h>
 
 #include "pl_engine_private.h"
-
-static gboolean write_floats(const char *dir, const char *name, const float *v, size_t n,
-                             GError **error) {
-  char *path = g_build_filename(dir, name, NULL);
-  gboolean ok = g_file_set_contents(path, (const char *)v, (gssize)(n * sizeof(float)), error);
-  g_free(path);
-  return ok;
-}
-
-static PlImage *smooth_image(int n) {
-  PlImage *img = pl_image_new(3, n, n);
-  for (int c = 0; c < 3; c++)
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < n; j++)
-        img->data[((size_t)c * n + i) * n + j] =
-            (float)(0.5 + 0.35 * sin(2 * G_PI * (i + 3 * c) / n) * cos(2 * G_PI * (j - c) / n));
-  return img;
-}
+#include "parity_util.h"
 
 static gboolean apply_option(PlRunParams *p, const char *kv, GError **error) {
   char **parts = g_strsplit(kv, "=", 2);
@@ -133,7 +116,7 @@ static gboolean run_case(PlModel *model, const char *out, const char *spec, GErr
   g_strfreev(opts);
   char *dir = g_build_filename(out, f[0], NULL);
   int n = pl_model_image_size(model);
-  PlImage *clean = smooth_image(n);
+  PlImage *clean = parity_smooth_image(n);
   PlRun *run = NULL;
   if (ok) {
     g_mkdir_with_parents(dir, 0755);
@@ -164,15 +147,15 @@ static gboolean run_case(PlModel *model, const char *out, const char *spec, GErr
     for (int i = 0; i < p.steps; i++)
       pl_noise_fill(p.seed, PL_NOISE_PREDICTION, i, 0, noise + i * ylen, ylen);
     ok = write_case_json(dir, f[1], &p, op, n, error) &&
-         write_floats(dir, "z.f32", z, (p.steps + 1) * zlen, error) &&
-         write_floats(dir, "y.f32", pl_run_measurement(run), ylen, error) &&
-         write_floats(dir, "noise.f32", noise, p.steps * ylen, error);
+         parity_write_floats(dir, "z.f32", z, (p.steps + 1) * zlen, error) &&
+         parity_write_floats(dir, "y.f32", pl_run_measurement(run), ylen, error) &&
+         parity_write_floats(dir, "noise.f32", noise, p.steps * ylen, error);
     int side = 0;
     const float *kernel = pl_operator_kernel(op, &side);
     if (ok && pl_operator_mask(op))
-      ok = write_floats(dir, "mask.f32", pl_operator_mask(op), (size_t)n * n, error);
+      ok = parity_write_floats(dir, "mask.f32", pl_operator_mask(op), (size_t)n * n, error);
     if (ok && kernel)
-      ok = write_floats(dir, "kernel.f32", kernel, (size_t)side * side, error);
+      ok = parity_write_floats(dir, "kernel.f32", kernel, (size_t)side * side, error);
     g_free(z);
     g_free(noise);
   }

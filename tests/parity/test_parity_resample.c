@@ -25,6 +25,7 @@
 #include "pl_json_util.h"
 #include "pl_rng.h"
 #include "pl_run.h"
+#include "parity_util.h"
 
 #define STEPS 30
 #define MAX_REL 1e-5
@@ -65,9 +66,8 @@ static void on_noise(const char *purpose, int step, int sample, const float *noi
 }
 
 static void write_floats(const char *dir, const char *name, const float *v, size_t n) {
-  g_autofree char *path = g_build_filename(dir, name, NULL);
   GError *e = NULL;
-  g_file_set_contents(path, (const char *)v, (gssize)(n * sizeof(float)), &e);
+  parity_write_floats(dir, name, v, n, &e);
   g_assert_no_error(e);
 }
 
@@ -192,17 +192,6 @@ static void remove_dir(const char *dir) {
   g_rmdir(dir);
 }
 
-/* A smooth test image in [0,1]: the comparison does not need a natural one. */
-static PlImage *test_image(int n) {
-  PlImage *img = pl_image_new(3, n, n);
-  for (int c = 0; c < 3; c++)
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < n; j++)
-        img->data[((size_t)c * n + i) * n + j] =
-            (float)(0.5 + 0.4 * sin(0.3 * i + 1.1 * c) * cos(0.2 * j - 0.7 * c));
-  return img;
-}
-
 typedef struct {
   PlTask task;
   gboolean plorg;
@@ -239,7 +228,7 @@ static void test_case(gconstpointer data) {
   pl_rng_seed_stream(&rng, 2024, 0);
   g_autofree float *z_T = g_new(float, zlen);
   pl_rng_fill_normal(&rng, z_T, zlen, 1.0f);
-  g_autoptr(PlImage) clean = test_image(n);
+  g_autoptr(PlImage) clean = parity_smooth_image(n);
   PlRunInputs in = {0};
   pl_operator_params_init(&in.op, cs->task, n);
   in.op.seed = 5;
