@@ -514,11 +514,7 @@ static void check_gradient(PlOperator *op, PlNorm norm, guint64 seed, double h)
       pl_rng_fill_normal(&rng, d, xl, 1.0f);
     else
       memcpy(d, g, xl * sizeof(float));
-    const double dn = tu_norm(d, xl);
-    for (size_t i = 0; i < xl; i++) {
-      xp[i] = (float)(x[i] + h * d[i] / dn);
-      xm[i] = (float)(x[i] - h * d[i] / dn);
-    }
+    tu_central_points(x, d, h / tu_norm(d, xl), xl, xp, xm);
     const double fp = pl_operator_data_term(op, xp, y, norm, NULL, NULL);
     const double fm = pl_operator_data_term(op, xm, y, norm, NULL, NULL);
     double pred = 0;

@@ -40,3 +40,15 @@ static inline double tu_max_abs_diff(const float *a, const float *b, size_t n)
     m = fmax(m, fabs((double)a[i] - b[i]));
   return m;
 }
+
+/* The two float points of a central difference, x + h d and x - h d. The checks compare
+ * against the points actually evaluated (xp - xm), not 2 h d, so float rounding of the
+ * points is no error. */
+static inline void tu_central_points(const float *x, const float *d, double h, size_t n,
+                                     float *xp, float *xm)
+{
+  for (size_t i = 0; i < n; i++) {
+    xp[i] = (float)(x[i] + h * d[i]);
+    xm[i] = (float)(x[i] - h * d[i]);
+  }
+}
