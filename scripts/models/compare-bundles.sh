@@ -27,14 +27,24 @@ done
 python3 - "$out" <<'PY'
 import csv, os, statistics, sys
 out = sys.argv[1]
-print("| task | method | old model PSNR | new model PSNR |")
-print("|---|---|---|---|")
 rows = {w: list(csv.DictReader(open(os.path.join(out, w, "table.csv")))) for w in ("old", "new")}
+
+def by_image(w, task, method, key):
+    return {r["image"]: float(r[key]) for r in rows[w]
+            if r["task"] == task and r["method"] == method and r[key]}
+
+def ms(v):
+    return f"{statistics.mean(v):.2f} ± {statistics.stdev(v):.2f}" if len(v) > 1 else "–"
+
+print("| task | method | old model PSNR | new model PSNR | new − old (paired) | new better | old SSIM | new SSIM |")
+print("|---|---|---|---|---|---|---|---|")
 for task in ("box", "sr4"):
     for method in sorted({r["method"] for r in rows["old"]}):
-        cell = []
-        for w in ("old", "new"):
-            v = [float(r["psnr"]) for r in rows[w] if r["task"] == task and r["method"] == method and r["psnr"]]
-            cell.append(f"{statistics.mean(v):.2f} ± {statistics.stdev(v):.2f} (n={len(v)})" if len(v) > 1 else "–")
-        print(f"| {task} | {method} | {cell[0]} | {cell[1]} |")
+        o, n = by_image("old", task, method, "psnr"), by_image("new", task, method, "psnr")
+        so, sn = by_image("old", task, method, "ssim"), by_image("new", task, method, "ssim")
+        both = sorted(set(o) & set(n))
+        d = [n[i] - o[i] for i in both]
+        wins = sum(1 for x in d if x > 0)
+        print(f"| {task} | {method} | {ms(list(o.values()))} (n={len(o)}) | {ms(list(n.values()))} (n={len(n)}) "
+              f"| {ms(d)} | {wins} of {len(both)} | {statistics.mean(so.values()):.3f} | {statistics.mean(sn.values()):.3f} |")
 PY

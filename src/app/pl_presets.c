@@ -19,9 +19,9 @@
  * slow test tests/app/test-presets-calibration.c checks that on its sample each large-step
  * comparison shows PLoRG-PSLD at least 3 dB above PSLD. */
 #define LARGE_STEP_BOX 4.0
-#define LARGE_STEP_SR 8.0
-#define SAMPLE_BOX "twitter-1f469.png"
-#define SAMPLE_SR "twitter-1f469.png"
+#define LARGE_STEP_SR 16.0
+#define SAMPLE_BOX "twitter-1f935-1f3fd-200d-2640-fe0f.png"
+#define SAMPLE_SR "google-1f468-1f3fd.png"
 
 typedef struct {
   const char *name, *label, *section;
