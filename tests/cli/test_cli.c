@@ -758,6 +758,26 @@ static int wait_for_exit(GPid pid, double limit_s) {
   return status;
 }
 
+/* Waits until the child catches SIGTERM (its handler is installed: libtorch loads first,
+ * slowly under ASan), reading SigCgt in /proc/PID/status. */
+static void wait_for_handler(GPid pid) {
+  char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+  for (int k = 0; k < 3000; k++) {
+    char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL)) {
+      const char *c = strstr(text, "SigCgt:");
+      guint64 mask = c ? g_ascii_strtoull(c + 7, NULL, 16) : 0;
+      g_free(text);
+      if (mask & (G_GUINT64_CONSTANT(1) << (SIGTERM - 1))) {
+        g_free(path);
+        return;
+      }
+    }
+    g_usleep(20000);
+  }
+  g_error("plorg never installed its SIGTERM handler");
+}
+
 /* SIGTERM cancels the run, whose outputs and record are then saved; a second signal exits
  * at once (issue 12, item 7: the flag was read only at a step's end, and twice did nothing
  * more). Inside a step, the engine's cancel points (engine-control) make it prompt. */
@@ -768,7 +788,7 @@ static void test_signals(void) {
     char *args = g_strdup_printf("run --image '%s' --solver resample --steps 200 "
                                  "--time-travel 1000000 --device cpu --out '%s'", img, out);
     GPid pid = spawn_plorg(args);
-    g_usleep(3 * G_USEC_PER_SEC); /* loaded and running: an earlier signal cancels at start */
+    wait_for_handler(pid); /* after that, a signal before the run starts cancels it at start */
     /* twice: SIGINT and SIGTERM, as two pending SIGTERMs would merge into one */
     if (twice)
       kill(pid, SIGINT);
