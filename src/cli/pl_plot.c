@@ -5,7 +5,6 @@
 #include <cairo.h>
 #include <cairo-svg.h>
 #include <math.h>
-#include <errno.h>
 #include <string.h>
 
 #define PANEL_W 380.0

@@ -21,13 +21,21 @@ typedef struct {
   char *out, *err;
 } Result;
 
-static Result run_plorg(const char *args) {
+/* The argument vector of `plorg ARGS` (ARGS in shell syntax). */
+static char **plorg_argv(const char *args) {
   char *cmd = g_strdup_printf("'%s' %s", plorg, args);
+  char **argv = NULL;
+  GError *e = NULL;
+  g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &e));
+  g_free(cmd);
+  return argv;
+}
+
+static Result run_plorg(const char *args) {
   Result r = {0};
   GError *e = NULL;
   int wait_status = 0;
-  char **argv = NULL;
-  g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &e));
+  char **argv = plorg_argv(args);
   g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
                              &wait_status, &e));
   g_assert_no_error(e);
@@ -35,7 +43,6 @@ static Result run_plorg(const char *args) {
   r.status = WEXITSTATUS(wait_status);
   g_test_message("$ plorg %s -> %d\n%s%s", args, r.status, r.out, r.err);
   g_strfreev(argv);
-  g_free(cmd);
   return r;
 }
 
@@ -728,18 +735,15 @@ static void test_sweep_keys(void) {
 
 /* `plorg ARGS` in the background; its output is not read. */
 static GPid spawn_plorg(const char *args) {
-  char *cmd = g_strdup_printf("'%s' %s", plorg, args);
-  char **argv = NULL;
+  char **argv = plorg_argv(args);
   GError *e = NULL;
   GPid pid = 0;
-  g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, &e));
   g_assert_true(g_spawn_async(NULL, argv, NULL,
                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
                                   G_SPAWN_STDERR_TO_DEV_NULL,
                               NULL, NULL, &pid, &e));
   g_assert_no_error(e);
   g_strfreev(argv);
-  g_free(cmd);
   return pid;
 }
 
