@@ -45,4 +45,9 @@ std::string not_a_file(const std::string &path);
 // Name of the CUDA device with this index via the driver API (no CUDA headers needed), or "".
 std::string cuda_device_name(int index);
 
+// Torch's intra-op threads and, where torch's BLAS is OpenBLAS, OpenBLAS's own pool: its
+// threads ignore at::set_num_threads and busy-wait (sched_yield) between calls, so two
+// one-thread processes on two cores would each keep a second thread spinning. n <= 0: no change.
+void set_threads(int n);
+
 }  // namespace plshim

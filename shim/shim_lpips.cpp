@@ -151,7 +151,7 @@ PlShimStatus pllpips_load(const char *bundle_dir, const PlShimLoadParams *params
     if (!plshim::exists_as(pt, false)) throw Error(PLSHIM_ERR_MISSING_FILE, pt + ": no such file");
     l->device = plshim::pick_device(p.device, l->device_desc);
     l->dtype = p.compute_double ? c10::kDouble : c10::kFloat;
-    if (p.num_threads > 0) at::set_num_threads(p.num_threads);
+    plshim::set_threads(p.num_threads);
     if (p.deterministic) {
       at::globalContext().setAllowTF32CuBLAS(false);
       at::globalContext().setAllowTF32CuDNN(false);

@@ -189,7 +189,7 @@ PlShimStatus plshim_model_load(const char *bundle_dir, const PlShimLoadParams *p
 
     m->device = pick_device(p.device, m->device_desc);
     m->dtype = p.compute_double ? c10::kDouble : c10::kFloat;
-    if (p.num_threads > 0) at::set_num_threads(p.num_threads);
+    set_threads(p.num_threads);
     if (p.deterministic) {
       // Process-wide: TF32 off (full float32 matmuls/convs on Ampere+), deterministic cuDNN.
       at::globalContext().setAllowTF32CuBLAS(false);

@@ -62,6 +62,15 @@ std::string cuda_device_name(int index) {
   return out;
 }
 
+void set_threads(int n) {
+  if (n <= 0) return;
+  at::set_num_threads(n);
+  using set_fn = void (*)(int);
+  static const auto openblas_set =
+      reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (openblas_set) openblas_set(n);
+}
+
 }  // namespace plshim
 
 using plshim::guarded;
@@ -112,7 +121,7 @@ void plshim_runtime_info(PlShimRuntimeInfo *info) {
 
 void plshim_set_num_threads(int n) {
   guarded("plshim_set_num_threads", [&] {
-    if (n > 0) at::set_num_threads(n);
+    plshim::set_threads(n);
     return PLSHIM_OK;
   });
 }

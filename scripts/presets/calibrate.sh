@@ -10,9 +10,9 @@ build=${1:-build}
 out=${2:-docs/presets}
 export OMP_WAIT_POLICY=PASSIVE
 
-steps=100                 # STEPS_INTERACTIVE in pl_presets.c
+steps=250                 # STEPS_LARGE_STEP in pl_presets.c
 default_omega=0.5         # PL_PSLD_OMEGA in pl_run_params.c, at 250 steps
-factors="1 2 4 8 16"    # multiples of the default, rescaled to $steps
+factors="1 3 10 30 100"  # multiples of the default, rescaled to $steps (half-decades)
 omegas=$(python3 -c "import sys; d, s = float(sys.argv[1]), int(sys.argv[2]); \
 print(','.join(repr(round(d * 250 / s * float(f), 6)) for f in sys.argv[3:]))" \
          "$default_omega" "$steps" $factors)
