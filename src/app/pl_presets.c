@@ -8,8 +8,11 @@
 #include <math.h>
 
 /* Interactive step counts: short enough to watch on a CPU, long enough for the solvers'
- * behaviour (PSLD's collapse at a large step, ReSample's events) to show. */
+ * behaviour (ReSample's events, PLoRG's rank decay) to show. The large-step comparisons
+ * run at the solvers' default 250 steps: at 100 PSLD's collapse on SR x4 does not appear
+ * (docs/FIDELITY.md, section 8). */
 #define STEPS_INTERACTIVE 100
+#define STEPS_LARGE_STEP 250
 
 /* Step sizes are multiples of the solver's default (pl_run_params_init) at the default
  * step count, rescaled to the preset's step count: PSLD's and DPS's guidance accumulates
@@ -18,8 +21,8 @@
  * calibration sweep in scripts/presets/calibrate.sh (numbers in docs/PRESETS.md); the
  * slow test tests/app/test-presets-calibration.c checks that on its sample each large-step
  * comparison shows PLoRG-PSLD at least 3 dB above PSLD. */
-#define LARGE_STEP_BOX 4.0
-#define LARGE_STEP_SR 16.0
+#define LARGE_STEP_BOX 10.0
+#define LARGE_STEP_SR 30.0
 #define SAMPLE_BOX "twitter-1f935-1f3fd-200d-2640-fe0f.png"
 #define SAMPLE_SR "google-1f468-1f3fd.png"
 
@@ -29,29 +32,30 @@ typedef struct {
   PlSolver solver;
   gboolean plorg, compare;
   double omega_factor;
+  int steps;            /* 0: STEPS_INTERACTIVE */
   const char *sample;   /* bundled image the preset opens on, or NULL: keep the current one */
 } Builtin;
 
 static const Builtin builtins[] = {
   {"compare-psld-large-box", "PSLD vs PLoRG-PSLD, large step (box)", "Compare",
-   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_BOX, SAMPLE_BOX},
+   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_BOX, STEPS_LARGE_STEP, SAMPLE_BOX},
   {"compare-psld-large-sr4", "PSLD vs PLoRG-PSLD, large step (SR ×4)", "Compare",
-   PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_SR, SAMPLE_SR},
+   PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, FALSE, TRUE, LARGE_STEP_SR, STEPS_LARGE_STEP, SAMPLE_SR},
   {"compare-psld-box", "PSLD vs PLoRG-PSLD (box)", "Compare",
-   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, 1.0, NULL},
+   PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, TRUE, 1.0, 0, NULL},
   {"compare-resample-phase", "ReSample vs PLoRG-ReSample (phase retrieval)", "Compare",
-   PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, FALSE, TRUE, 1.0, NULL},
-  {"box-psld", "Box inpainting · PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, FALSE, 1.0, NULL},
-  {"box-plorg-psld", "Box inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
-  {"random-plorg-psld", "Random inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_RANDOM, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
-  {"gblur-plorg-psld", "Gaussian blur · PLoRG-PSLD", "PSLD", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
-  {"mblur-plorg-psld", "Motion blur · PLoRG-PSLD", "PSLD", PL_TASK_MOTION_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
-  {"sr4-plorg-psld", "Super-resolution ×4 · PLoRG-PSLD", "PSLD", PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
-  {"mask-plorg-psld", "Drawn mask · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_MASK, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, NULL},
-  {"box-plorg-resample", "Box inpainting · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0, NULL},
-  {"phase-plorg-resample", "Phase retrieval · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0, NULL},
-  {"box-dps", "Box inpainting · Latent-DPS", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_DPS, FALSE, FALSE, 1.0, NULL},
-  {"gblur-plorg-dps", "Gaussian blur · PLoRG-Latent-DPS", "ReSample and Latent-DPS", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_DPS, TRUE, FALSE, 1.0, NULL},
+   PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, FALSE, TRUE, 1.0, 0, NULL},
+  {"box-psld", "Box inpainting · PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, FALSE, FALSE, 1.0, 0, NULL},
+  {"box-plorg-psld", "Box inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_BOX, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, 0, NULL},
+  {"random-plorg-psld", "Random inpainting · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_RANDOM, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, 0, NULL},
+  {"gblur-plorg-psld", "Gaussian blur · PLoRG-PSLD", "PSLD", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, 0, NULL},
+  {"mblur-plorg-psld", "Motion blur · PLoRG-PSLD", "PSLD", PL_TASK_MOTION_BLUR, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, 0, NULL},
+  {"sr4-plorg-psld", "Super-resolution ×4 · PLoRG-PSLD", "PSLD", PL_TASK_SUPER_RESOLUTION, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, 0, NULL},
+  {"mask-plorg-psld", "Drawn mask · PLoRG-PSLD", "PSLD", PL_TASK_INPAINT_MASK, PL_SOLVER_PSLD, TRUE, FALSE, 1.0, 0, NULL},
+  {"box-plorg-resample", "Box inpainting · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0, 0, NULL},
+  {"phase-plorg-resample", "Phase retrieval · PLoRG-ReSample", "ReSample and Latent-DPS", PL_TASK_PHASE_RETRIEVAL, PL_SOLVER_RESAMPLE, TRUE, FALSE, 1.0, 0, NULL},
+  {"box-dps", "Box inpainting · Latent-DPS", "ReSample and Latent-DPS", PL_TASK_INPAINT_BOX, PL_SOLVER_DPS, FALSE, FALSE, 1.0, 0, NULL},
+  {"gblur-plorg-dps", "Gaussian blur · PLoRG-Latent-DPS", "ReSample and Latent-DPS", PL_TASK_GAUSSIAN_BLUR, PL_SOLVER_DPS, TRUE, FALSE, 1.0, 0, NULL},
 };
 
 struct _PlPresets {
@@ -100,10 +104,11 @@ static PlPreset *builtin_make(const Builtin *b, int size) {
   p->compare = b->compare;
   p->sample = g_strdup(b->sample);
   pl_run_params_init(&p->run, b->solver);
+  int steps = b->steps > 0 ? b->steps : STEPS_INTERACTIVE;
   double per_step = 1.0;
   if (b->solver == PL_SOLVER_PSLD || b->solver == PL_SOLVER_DPS)
-    per_step = (double)p->run.steps / STEPS_INTERACTIVE;
-  pl_presets_scale_steps(&p->run, STEPS_INTERACTIVE);
+    per_step = (double)p->run.steps / steps;
+  pl_presets_scale_steps(&p->run, steps);
   p->run.plorg.enabled = b->plorg;
   p->run.omega *= b->omega_factor * per_step;
   pl_operator_params_init(&p->op, b->task, size);

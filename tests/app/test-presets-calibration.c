@@ -1,6 +1,6 @@
 /* The large-step compare presets show what they promise: on the sample each one opens,
  * PLoRG-PSLD ends at least 3 dB above PSLD (same noise, same measurement), with the
- * presets' own parameters. Slow suite: two 100-step runs per preset on the bundled model.
+ * presets' own parameters. Slow suite: two 250-step runs per preset on the bundled model.
  * The numbers behind the presets: docs/PRESETS.md (scripts/presets/calibrate.sh). */
 #include "pl_presets.h"
 #include "../engine/engine_test_util.h"
