@@ -16,13 +16,17 @@ import statistics
 import sys
 import tempfile
 
-# The step sizes the sweeps call "default" and "large" (see run-sweeps.sh: 50 DDIM steps,
-# PSLD omega 0.5 at 250 steps scaled to 2.5; ReSample's reference DPS scale 0.5; large = 10x).
-PSLD_DEFAULT, PSLD_LARGE = 2.5, 25.0
+# The step sizes the sweeps call "default" and "large" (run-sweeps.sh: 250 DDIM steps, where
+# PSLD's default omega is 0.5; ReSample's reference DPS scale 0.5): 10x and 30x the default.
+PSLD_DEFAULT, PSLD_LARGE, PSLD_LARGER = 0.5, 5.0, 15.0
 RESAMPLE_DEFAULT, RESAMPLE_LARGE = 0.5, 5.0
-# The rank-rule study's steps: the default and 8, where PSLD starts to fail (at 25 nearly every
-# run fails, so it would tell the rules apart by nothing).
-RANK_DEFAULT, RANK_LARGE = 2.5, 8.0
+# The paper's numbers (../shared/paper, FFHQ 256, LDM-VQ-4, 100 images): Table 1 PSNR at the
+# "normal" and the "large" MG step size, (PSLD, PLoRG-PSLD); Table 2 / the abstract and
+# Table 4 for ReSample, (ReSample, PLoRG-ReSample). The paper does not say how large "large" is.
+PAPER_T1 = {"box": ((24.22, 23.76), (11.99, 24.32)), "random": ((29.05, 28.14), (20.62, 31.68)),
+            "gblur": ((22.87, 22.24), (17.47, 22.95)), "mblur": ((24.25, 23.34), (18.81, 24.31)),
+            "sr4": ((24.51, 22.12), (7.70, 24.56))}
+PAPER_T2 = {"box": (19.91, 23.59), "phase": (27.61, 31.19)}
 # A reconstruction "fails" below this PSNR: on the bundled model a blank or blotched face
 # scores 10-14 dB against the clean emoji, a recognisable one 18 dB and more.
 FAIL_DB = 15.0
@@ -142,28 +146,47 @@ def verdict(diffs, wins, n):
     return "no clear difference"
 
 
+def images_of(rows, task):
+    return len({r["image"] for r in rows if r["task"] == task})
+
+
 def section_setup(p, results, t1):
     machine = read_text(os.path.join(results, "machine.txt"), "(machine not recorded)")
-    images = sorted({r["image"] for r in t1})
+    counts = ", ".join(f"{TASK_LABEL[t]} {images_of(t1, t)}" for t in tasks_of(t1))
     p.add("## Setup", "",
-          f"- Model: the bundled `models/emoji64` (64x64 emoji faces, latent 3x16x16, 3.42 M "
-          "parameters; UNet trained for 3000 steps, see models/README.md).",
-          f"- Images: the first {len(images)} held-out images of `data/images` (emoji the "
-          "model never saw in training), sorted by name.",
-          "- Measurement noise sigma 0.01 (in [-1,1] units), noise seed 0, operator seed 0; "
-          "DDIM, eta 0; PLoRG tau 0.99, the paper's per-channel rank rule, both sides, "
-          "unless a table says otherwise.",
+          "- Model: the bundled `models/emoji64` (64x64 emoji faces, latent 3x16x16, 3.42 M "
+          "parameters; the UNet is the EMA of training step 9250, see models/README.md).",
+          "- Images: the first held-out images of `data/images` (emoji the model never saw "
+          f"in training), sorted by name; per task: {counts}.",
+          "- PSLD: 250 DDIM steps (the engine's default; the PSLD code runs 1000, see the "
+          "1000-step subset), eta 0, "
+          "the faithful defaults of docs/FIDELITY.md (LDM timesteps k*c+1, the code's "
+          "transpose in the gluing, the noised measurement term, gamma 0.1); ReSample: 500 "
+          "DDIM steps (the ReSample code's), latent optimiser limit 100 iterations (the engine's "
+          "default; the code's 500 over-fits here, src/engine/pl_run_params.c). Measurement noise sigma 0.01 in [-1,1] units, "
+          "noise seed 0, operator seed 0; PLoRG tau 0.99, the paper's per-channel rank rule, "
+          "both sides.",
+          "- One torch thread per run (and one OpenBLAS thread: runs repeat bit for bit).",
           f"- A run counts as a failure when it diverged or its PSNR is below {FAIL_DB:g} dB.",
           "- Machine:", "", "```", machine, "```", "")
 
 
+def paired_cell(rows, task, w):
+    a = select(rows, task=task, plorg=False, omega=w)
+    b = select(rows, task=task, plorg=True, omega=w)
+    d = paired(a, b)
+    wins = sum(1 for x in d if x > 0)
+    text = f"{statistics.mean(d):+.2f} dB, {wins}/{len(d)}" if d else "–"
+    return text, verdict(d, wins, len(d))
+
+
 def section_table1(p, results, t1):
-    cols = [(PSLD_DEFAULT, "default"), (RANK_LARGE, "3.2x"), (PSLD_LARGE, "large (10x)")]
+    cols = [(PSLD_DEFAULT, "default"), (PSLD_LARGE, "10x"), (PSLD_LARGER, "30x")]
     p.add("## Table 1 — PSLD vs PLoRG-PSLD", "",
           f"`{command_of(results, 'table1')}`", "",
-          f"Default step omega = {PSLD_DEFAULT:g} (PSLD's default 0.5 at 250 steps, scaled to "
-          f"50 steps), large step = {PSLD_LARGE:g} (10x); omega = {RANK_LARGE:g} (3.2x) is "
-          "shown too because at 10x nearly every run fails. Mean ± standard deviation over the "
+          f"`{command_of(results, 'table1-subset')}`", "",
+          f"Default step omega = {PSLD_DEFAULT:g} (PSLD's default at 250 steps); large steps "
+          f"{PSLD_LARGE:g} (10x) and {PSLD_LARGER:g} (30x). Mean ± standard deviation over the "
           "images; failures count diverged runs and runs below the failure PSNR.", "")
     lp = has_lpips(t1)
     header = ["task", "method"]
@@ -187,31 +210,47 @@ def section_table1(p, results, t1):
         p.add("LPIPS: not computed — no LPIPS network was loaded (`plorg sweep --lpips DIR` "
               "with a bundle exported from the user's LPIPS weights, see "
               "models/README-real-models.md; none can be downloaded here).", "")
-    rows = []
-    for task in tasks_of(t1):
-        row = [TASK_LABEL[task]]
-        for w, _ in cols:
-            a = select(t1, task=task, plorg=False, omega=w)
-            b = select(t1, task=task, plorg=True, omega=w)
-            d = paired(a, b)
-            wins = sum(1 for x in d if x > 0)
-            row += [f"{statistics.mean(d):+.2f} dB, {wins}/{len(d)}" if d else "–",
-                    verdict(d, wins, len(d))]
-        rows.append(row)
     p.add("Paired per image: mean PSNR difference PLoRG-PSLD − PSLD and the number of images "
           "on which PLoRG-PSLD scored higher. \"Reads\" says PLoRG better/worse when the mean "
-          "difference exceeds 0.5 dB and most images agree, else no clear difference.", "")
+          "difference exceeds 0.5 dB and most images agree, else no clear difference. At a "
+          "large step one run is chaotic (docs/FIDELITY.md, section 8): read the means, "
+          "not single images.", "")
     header = ["task"]
     for w, name in cols:
         header += [f"ω={w:g}: diff, PLoRG higher", "reads"]
+    p.table(header, [[TASK_LABEL[t]] + [x for w, _ in cols for x in paired_cell(t1, t, w)]
+                     for t in tasks_of(t1)])
+
+
+def section_paper(p, t1):
+    p.add("## Beside the paper's Table 1", "",
+          "Mean PSNR (dB). The paper: FFHQ 256, LDM-VQ-4, 100 images, its \"normal\" and "
+          "\"large\" MG step (the multiple is not given). Ours: the bundled model at the "
+          f"default step and at 10x and 30x it. \"Drop\" is large − normal per method.", "")
+    header = ["task", "paper PSLD normal → large (drop)", "paper PLoRG-PSLD normal → large (drop)"]
+    for w, name in ((PSLD_LARGE, "10x"), (PSLD_LARGER, "30x")):
+        header += [f"ours PSLD → {name} (drop)", f"ours PLoRG-PSLD → {name} (drop)"]
+    rows = []
+    for task in tasks_of(t1):
+        (pn, qn), (pl, ql) = PAPER_T1[task]
+        row = [TASK_LABEL[task], f"{pn:.2f} → {pl:.2f} ({pl - pn:+.1f})",
+               f"{qn:.2f} → {ql:.2f} ({ql - qn:+.1f})"]
+        for w in (PSLD_LARGE, PSLD_LARGER):
+            for plorg in (False, True):
+                n = mean([r["psnr"] for r in select(t1, task=task, plorg=plorg, omega=PSLD_DEFAULT)])
+                l = mean([r["psnr"] for r in select(t1, task=task, plorg=plorg, omega=w)])
+                row.append("–" if math.isnan(n) or math.isnan(l) else f"{n:.2f} → {l:.2f} ({l - n:+.1f})")
+        rows.append(row)
     p.table(header, rows)
 
 
 def section_fig3a(p, results, t1):
     p.add("## Figure 3a — PSNR vs step size", "",
-          "Mean PSNR over the images, band ± 1 std, one panel per task "
-          "(`docs/results/table1/robustness.png`, drawn by `plorg sweep`).", "",
-          "![PSNR vs step size](results/table1/robustness.png)", "")
+          "Mean PSNR over the images, band ± 1 std, one panel per task (drawn by "
+          "`plorg sweep`).", "", "![PSNR vs step size](results/table1/robustness.png)", "")
+    if os.path.exists(os.path.join(results, "table1-subset", "robustness.png")):
+        p.add("![PSNR vs step size, random inpainting and motion deblur]"
+              "(results/table1-subset/robustness.png)", "")
     omegas = sorted({r["omega"] for r in t1})
     header = ["task", "method"] + [f"ω={w:g}" for w in omegas]
     rows = []
@@ -248,22 +287,32 @@ def section_table2(p, results, t2):
           f"`{command_of(results, 'table2')}`", "",
           f"`{command_of(results, 'table2-phase')}`", "",
           f"DPS scale {RESAMPLE_DEFAULT:g} (the reference's) and {RESAMPLE_LARGE:g} (10x); "
-          "50 DDIM steps. Phase retrieval is best of 4 samples, picked by the smallest "
+          "500 DDIM steps. Phase retrieval is best of 4 samples, picked by the smallest "
           "measurement residual ||y - A(x)|| (no ground truth used); the \"oracle\" column "
-          "picks by PSNR instead and is shown only for reference.", "")
-    header = ["task", "method", "PSNR default", "SSIM default", "PSNR large", "SSIM large",
-              "oracle PSNR large", "failures default", "failures large"]
+          "picks by PSNR instead and is shown only for reference. The paper's column is its "
+          "PSNR at its default (FFHQ, 100 images).", "")
+    header = ["task", "method", "images", "PSNR default", "SSIM default", "PSNR large",
+              "SSIM large", "oracle PSNR large", "failures default", "failures large", "paper"]
     rows = []
     for task in tasks_of(t2):
         for plorg in (False, True):
             d = select(t2, task=task, plorg=plorg, omega=RESAMPLE_DEFAULT)
             l = select(t2, task=task, plorg=plorg, omega=RESAMPLE_LARGE)
             oracle = mean_std([r["psnr_oracle"] for r in l]) if task == "phase" else "–"
+            paper = f"{PAPER_T2[task][int(plorg)]:.2f}" if task in PAPER_T2 else "–"
             rows.append([TASK_LABEL[task], "PLoRG-ReSample" if plorg else "ReSample",
+                         images_of(d, task),
                          mean_std([r["psnr"] for r in d]), mean_std3([r["ssim"] for r in d]),
                          mean_std([r["psnr"] for r in l]), mean_std3([r["ssim"] for r in l]),
-                         oracle, fail_rate(d), fail_rate(l)])
+                         oracle, fail_rate(d), fail_rate(l), paper])
     p.table(header, rows)
+    time = [(r["plorg"], r["elapsed_s"]) for r in t2 if r["task"] == "box"]
+    for plorg in (False, True):
+        t = mean([e for q, e in time if q == plorg])
+        if not math.isnan(t):
+            p.add(f"- {'PLoRG-ReSample' if plorg else 'ReSample'}, box inpainting: "
+                  f"{t:.0f} s per run (mean; one core).")
+    p.add("")
 
 
 def section_fig3b(p, results, t1, t2):
@@ -278,50 +327,15 @@ def section_fig3b(p, results, t1, t2):
                   f"[histograms](results/table1/psnr_hist-{task}.png)", "")
     rows = []
     for name, rows_, meth, w in (("PSLD", t1, ("PSLD", "PLoRG-PSLD"), PSLD_LARGE),
+                                 ("PSLD", t1, ("PSLD", "PLoRG-PSLD"), PSLD_LARGER),
                                  ("ReSample", t2, ("ReSample", "PLoRG-ReSample"), RESAMPLE_LARGE)):
         for task in tasks_of(rows_):
             a = select(rows_, task=task, plorg=False, omega=w)
             b = select(rows_, task=task, plorg=True, omega=w)
             rows.append([TASK_LABEL[task], f"{w:g}", f"{meth[0]} {fail_rate(a)}",
                          f"{meth[1]} {fail_rate(b)}"])
-    p.add(f"Failures (diverged or PSNR < {FAIL_DB:g} dB) at the large step:", "")
+    p.add(f"Failures (diverged or PSNR < {FAIL_DB:g} dB) at the large steps:", "")
     p.table(["task", "step", "baseline", "with PLoRG"], rows)
-
-
-def section_rank(p, results, t1):
-    p.add("## Rank rule and tau", "",
-          "PLoRG-PSLD on box inpainting and 4x SR with the paper's per-channel rank rule "
-          "and the reference code's pooled rule, tau 0.9 / 0.95 / 0.99 (the paper rule at "
-          f"0.99 is Table 1's run), at omega {RANK_DEFAULT:g} and {RANK_LARGE:g}. The cost of a "
-          "rule is in PSNR, not time: every rule and tau runs the same SVD per step, and the "
-          "SVD plus projection is under 1% of a step (README, \"Measured costs\"); the "
-          "sweeps' wall times were taken under varying load and are not compared here.", "")
-    configs = []
-    for rule in ("paper", "pooled"):
-        for tau in ("0.9", "0.95", "0.99"):
-            if rule == "paper" and tau == "0.99":
-                rows = [r for r in t1 if r["plorg"] and r["task"] in ("box", "sr4")]
-            else:
-                rows = read_table(os.path.join(results, f"rank-{rule}-tau{tau}", "table.csv"))
-            configs.append((rule, tau, rows))
-    base = [r for r in t1 if not r["plorg"]]
-    header = ["task", "rank rule", "tau", f"PSNR ω={RANK_DEFAULT:g}", f"PSNR ω={RANK_LARGE:g}",
-              f"failures ω={RANK_LARGE:g}"]
-    out = []
-    for task in ("box", "sr4"):
-        d = select(base, task=task, omega=RANK_DEFAULT)
-        l = select(base, task=task, omega=RANK_LARGE)
-        out.append([TASK_LABEL[task], "PSLD (no PLoRG)", "–", mean_std([r["psnr"] for r in d]),
-                    mean_std([r["psnr"] for r in l]), fail_rate(l)])
-        for rule, tau, rows in configs:
-            d = select(rows, task=task, omega=RANK_DEFAULT)
-            l = select(rows, task=task, omega=RANK_LARGE)
-            if not d and not l:
-                out.append([TASK_LABEL[task], rule, tau, "(not run)", "", ""])
-                continue
-            out.append([TASK_LABEL[task], rule, tau, mean_std([r["psnr"] for r in d]),
-                        mean_std([r["psnr"] for r in l]), fail_rate(l)])
-    p.table(header, out)
 
 
 def section_control(p, results, t1):
@@ -331,22 +345,56 @@ def section_control(p, results, t1):
     w_ctl = ctl[0]["omega"]
     p.add("## Control: a smaller step or a better direction?", "",
           f"`{command_of(results, 'control')}`", "",
-          "PLoRG keeps about 80% of the gradient's norm on this model (mean "
-          "||P(g)|| / ||g|| over a run), so PLoRG-PSLD at the default step moves about as far "
-          f"as PSLD at omega {w_ctl:g}. If PLoRG's gain at the default were only a smaller "
-          f"step, PSLD at {w_ctl:g} would match it.", "")
+          "At the large step PLoRG keeps about 40% of the gradient's norm on this model "
+          "(mean ||P(g)|| / ||g|| over a run; the ranks fall to 4-6 of 16 per channel), so "
+          f"PLoRG-PSLD at omega {PSLD_LARGE:g} moves about as far as PSLD at {w_ctl:g}. If "
+          f"PLoRG's gain at {PSLD_LARGE:g} were only a smaller step, PSLD at {w_ctl:g} would "
+          "match it.", "")
     rows = []
-    for task in tasks_of(t1):
-        a = select(t1, task=task, plorg=False, omega=PSLD_DEFAULT)
+    for task in tasks_of(ctl):
+        a = select(t1, task=task, plorg=False, omega=PSLD_LARGE)
         c = select(ctl, task=task)
-        b = select(t1, task=task, plorg=True, omega=PSLD_DEFAULT)
+        b = select(t1, task=task, plorg=True, omega=PSLD_LARGE)
         d = paired(c, b)
         wins = sum(1 for x in d if x > 0)
         rows.append([TASK_LABEL[task], mean_std([r["psnr"] for r in a]),
                      mean_std([r["psnr"] for r in c]), mean_std([r["psnr"] for r in b]),
                      f"{statistics.mean(d):+.2f} dB, {wins}/{len(d)}" if d else "–"])
-    p.table(["task", f"PSLD ω={PSLD_DEFAULT:g}", f"PSLD ω={w_ctl:g}",
-             f"PLoRG-PSLD ω={PSLD_DEFAULT:g}", f"PLoRG-PSLD − PSLD ω={w_ctl:g} (paired)"], rows)
+    p.table(["task", f"PSLD ω={PSLD_LARGE:g}", f"PSLD ω={w_ctl:g}",
+             f"PLoRG-PSLD ω={PSLD_LARGE:g}", f"PLoRG-PSLD ω={PSLD_LARGE:g} − PSLD ω={w_ctl:g} (paired)"],
+            rows)
+
+
+def section_steps(p, results, t1):
+    long = read_table(os.path.join(results, "steps1000", "table.csv"))
+    if not long:
+        return
+    p.add("## The step count: 250 vs 1000 DDIM steps", "",
+          f"`{command_of(results, 'steps1000')}`", "",
+          "The same images at 250 steps (Table 1's runs) and at 1000, with the same per-step "
+          "omega. Mean PSNR and the paired PLoRG-PSLD − PSLD difference.", "")
+    images = {r["image"] for r in long}
+    short = [r for r in t1 if r["image"] in images]
+    rows = []
+    for task in tasks_of(long):
+        for w in sorted({r["omega"] for r in long}):
+            row = [TASK_LABEL[task], f"{w:g}"]
+            for rows_ in (short, long):
+                for plorg in (False, True):
+                    row.append(mean_std([r["psnr"] for r in select(rows_, task=task, plorg=plorg, omega=w)]))
+                row.append(paired_cell(rows_, task, w)[0])
+            rows.append(row)
+    p.table(["task", "ω", "PSLD 250", "PLoRG-PSLD 250", "diff 250", "PSLD 1000",
+             "PLoRG-PSLD 1000", "diff 1000"], rows)
+
+
+def section_not_run(p, results):
+    missing = [name for name in ("table1-subset", "control", "table2", "steps1000", "table2-phase")
+               if not os.path.exists(os.path.join(results, name, "table.csv"))]
+    if missing:
+        p.add("## Not run for this page", "",
+              "These sweeps of scripts/results/run-sweeps.sh have no table yet (the script is "
+              "resumable; run it again to add them): " + ", ".join(f"`{m}`" for m in missing) + ".", "")
 
 
 def write_atomic(path, text):
@@ -363,7 +411,8 @@ def main():
     ap.add_argument("--out", default="docs/RESULTS.md")
     ap.add_argument("--discussion", default=os.path.join(os.path.dirname(__file__), "discussion.md"))
     a = ap.parse_args()
-    t1 = read_table(os.path.join(a.results, "table1", "table.csv"))
+    t1 = (read_table(os.path.join(a.results, "table1", "table.csv")) +
+          read_table(os.path.join(a.results, "table1-subset", "table.csv")))
     t2 = (read_table(os.path.join(a.results, "table2", "table.csv")) +
           read_table(os.path.join(a.results, "table2-phase", "table.csv")))
     if not t1:
@@ -376,12 +425,14 @@ def main():
           "read from the sweep tables in docs/results/*/table.csv.", "")
     section_setup(p, a.results, t1)
     section_table1(p, a.results, t1)
+    section_paper(p, t1)
     section_fig3a(p, a.results, t1)
     section_control(p, a.results, t1)
+    section_steps(p, a.results, t1)
     if t2:
         section_table2(p, a.results, t2)
-        section_fig3b(p, a.results, t1, t2)
-    section_rank(p, a.results, t1)
+    section_fig3b(p, a.results, t1, t2)
+    section_not_run(p, a.results)
     p.add("## Where the bundled model agrees and disagrees with the paper", "",
           read_text(a.discussion, "(discussion not written yet)"), "")
     write_atomic(a.out, "\n".join(p.lines).rstrip() + "\n")

@@ -44,8 +44,8 @@ sweep() {
   "$plorg" sweep --images data/images --limit "$n" --tables-only -q --out "$dir" "$@"
 }
 
-# The protocol (docs/RESULTS.md, "Setup"): PSLD at 250 DDIM steps, the bundled model's and
-# the PSLD code's default, where PSLD's default omega is 0.5; the step-size axis is
+# The protocol (docs/RESULTS.md, "Setup"): PSLD at 250 DDIM steps, the engine's default
+# (the PSLD code runs 1000: see steps1000 below), where PSLD's default omega is 0.5; the step-size axis is
 # half-decades from the default to 100x it, wide enough that both methods collapse.
 # Two cores do not hold every task at 20 images in one session: the three tasks of the
 # headline (box, Gaussian deblur, SR x4) run on 20 images, the rest on subsets. The
