@@ -6,7 +6,7 @@
 # Environment: RESULTS_JOBS (parallel shards, default: number of cores),
 #              RESULTS_IMAGES (held-out images of the main sweeps, default 20),
 #              RESULTS_SUBSET_IMAGES, RESULTS_1000_IMAGES, RESULTS_RESAMPLE_IMAGES,
-#              RESULTS_PHASE_IMAGES (the subsets: 8, 4, 6, 4), RESULTS_DIR (default docs/results).
+#              RESULTS_PHASE_IMAGES (the subsets: 8, 2, 4, 4), RESULTS_DIR (default docs/results).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -62,12 +62,12 @@ sweep control "$n" --tasks box,gblur,sr4 --solvers psld --plorg off --omegas 2 -
 # Table 2: ReSample vs PLoRG-ReSample at 500 DDIM steps (the ReSample code's) at the
 # reference's DPS scale (0.5) and 10x it, on a subset: a ReSample run optimises at every
 # event and costs about five PSLD runs.
-sweep table2 "${RESULTS_RESAMPLE_IMAGES:-6}" --tasks box --solvers resample --plorg both \
+sweep table2 "${RESULTS_RESAMPLE_IMAGES:-4}" --tasks box --solvers resample --plorg both \
   --omegas 0.5,5 --steps 500
 
 # The trend in the step count: 1000 DDIM steps (the paper's PSLD runs) on a subset, with
 # the same per-step omega as at 250 steps (the default and 10x it).
-sweep steps1000 "${RESULTS_1000_IMAGES:-4}" --tasks box,sr4 --solvers psld --plorg both \
+sweep steps1000 "${RESULTS_1000_IMAGES:-2}" --tasks box,sr4 --solvers psld --plorg both \
   --omegas 0.5,5 --steps 1000
 
 sweep table1-subset "${RESULTS_SUBSET_IMAGES:-8}" --tasks random,mblur --solvers psld \
