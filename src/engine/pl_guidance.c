@@ -1,9 +1,44 @@
-/* Pieces shared by the solvers: timed shim calls, the data term over a batch, the PLoRG
- * projection with gradient norms, and the DDIM update with per-sample noise. */
-#include "pl_engine_private.h"
+/* Pieces shared by the solvers: the latent's spectrum, timed shim calls, the data term
+ * over a batch, the PLoRG projection with gradient norms, and the DDIM update with
+ * per-sample noise. */
+#include "pl_sampler.h"
 #include "pl_metrics.h"
+#include "pl_shim_error.h"
 #include <math.h>
 #include <string.h>
+
+gboolean pl_sampler_latent_spectrum(PlSampler *s, const PlRunParams *p, int i, const float *z,
+                                    PlStepReport *rep, GError **error) {
+  g_return_val_if_fail(i >= 0 && i < s->steps, FALSE);
+  s->x0_valid = FALSE;
+  rep->index = i;
+  rep->steps = s->steps;
+  rep->t = s->ts[i];
+  gint64 t0 = g_get_monotonic_time();
+  for (int b = 0; b < s->batch; b++) {
+    GError *e = NULL;
+    if (!pl_subspace_compute(s->sub[b], z + (size_t)b * s->zlen, &p->plorg.proj, &e)) {
+      g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED,
+                  "SVD of the latent of sample %d failed: %s", b, e->message);
+      g_error_free(e);
+      return FALSE;
+    }
+    PlSampleStats *st = &rep->sample[b];
+    for (int c = 0; c < s->C; c++) {
+      const double *sv = pl_subspace_singular_values(s->sub[b], c);
+      for (int k = 0; k < s->kmax; k++)
+        st->singular_values[(size_t)c * s->kmax + k] = sv[k];
+      st->ranks[c] = p->plorg.enabled ? pl_subspace_rank(s->sub[b], c) : 0;
+    }
+    double zz = 0.0;
+    const float *zb = z + (size_t)b * s->zlen;
+    for (size_t k = 0; k < s->zlen; k++)
+      zz += (double)zb[k] * zb[k];
+    st->z_norm = sqrt(zz);
+  }
+  rep->ms_projection += pl_ms_since(t0);
+  return TRUE;
+}
 
 double pl_sampler_abar(const PlSampler *s, int i) { return pl_schedule_abar(s->sched, s->ts[i]); }
 
@@ -20,7 +55,7 @@ gboolean pl_sampler_eps(PlSampler *s, const float *z, int t, float *eps, PlStepR
   gint64 t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_eps(s->shim, z, s->tvec, s->batch, eps);
   rep->ms_unet += pl_ms_since(t0);
-  return pl_shim_check(st, "the UNet", error);
+  return pl_shim_check(st, error, "the UNet");
 }
 
 gboolean pl_sampler_decode(PlSampler *s, const float *z, float *x, PlStepReport *rep,
@@ -31,7 +66,7 @@ gboolean pl_sampler_decode(PlSampler *s, const float *z, float *x, PlStepReport 
   PlShimStatus st = plshim_decode(s->shim, z, s->batch, x);
   if (rep)
     rep->ms_decoder += pl_ms_since(t0);
-  return pl_shim_check(st, "the decoder", error);
+  return pl_shim_check(st, error, "the decoder");
 }
 
 gboolean pl_sampler_encode(PlSampler *s, const float *x, float *z, PlStepReport *rep,
@@ -41,7 +76,7 @@ gboolean pl_sampler_encode(PlSampler *s, const float *x, float *z, PlStepReport 
   gint64 t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_encode(s->shim, x, s->batch, z);
   rep->ms_encoder += pl_ms_since(t0);
-  return pl_shim_check(st, "the encoder", error);
+  return pl_shim_check(st, error, "the encoder");
 }
 
 gboolean pl_sampler_guided_forward(PlSampler *s, int i, const float *z, PlStepReport *rep,
@@ -57,7 +92,7 @@ gboolean pl_sampler_guided_forward(PlSampler *s, int i, const float *z, PlStepRe
   PlShimStatus st = plshim_guided_forward(s->shim, z, s->tvec, s->abarvec, s->batch, s->eps,
                                           s->z0, s->x0);
   rep->ms_guided += pl_ms_since(t0);
-  if (!pl_shim_check(st, "the guided forward (UNet + decoder)", error))
+  if (!pl_shim_check(st, error, "the guided forward (UNet + decoder)"))
     return FALSE;
   s->x0_valid = TRUE;
   return TRUE;
@@ -70,14 +105,7 @@ gboolean pl_sampler_guided_vjp(PlSampler *s, const float *gx, const float *gz0, 
   gint64 t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_guided_vjp(s->shim, gx, gz0, s->batch, gz);
   rep->ms_guided += pl_ms_since(t0);
-  return pl_shim_check(st, "the guided VJP (decoder + UNet backwards)", error);
-}
-
-void pl_sampler_noise(PlSampler *s, PlNoisePurpose purpose, int i, int b, float *out) {
-  pl_noise_fill(s->seed, purpose, i, b, out, s->zlen);
-  if (s->noise_tap)
-    s->noise_tap(purpose == PL_NOISE_RESAMPLE ? "resample" : "step", i, b, out, s->zlen,
-                 s->noise_tap_data);
+  return pl_shim_check(st, error, "the guided VJP (decoder + UNet backwards)");
 }
 
 void pl_sampler_data_term(PlSampler *s, const float *x, PlNorm norm, const double *scale,
@@ -125,36 +153,4 @@ void pl_sampler_ddim_update(PlSampler *s, const PlRunParams *p, int i, const flo
     noise = s->noise;
   }
   pl_ddim_step(z, s->eps, a, ap, p->eta, noise, z0_out, z_prev, (size_t)s->batch * s->zlen);
-}
-
-PlImage *pl_x_to_unit_image(const float *x, int n) {
-  PlImage *img = pl_image_new(3, n, n);
-  memcpy(img->data, x, pl_image_len(img) * sizeof(float));
-  pl_image_to_unit_range(img);
-  pl_image_clamp(img, 0.0f, 1.0f);
-  return img;
-}
-
-PlImage *pl_latent_to_image(const float *z, int C, int H, int W) {
-  /* three channels show as RGB; other counts as grey tiles side by side */
-  gboolean rgb = (C == 3);
-  PlImage *img = rgb ? pl_image_new(3, H, W) : pl_image_new(1, H, W * C);
-  for (int c = 0; c < C; c++) {
-    const float *zc = z + (size_t)c * H * W;
-    float lo = zc[0], hi = zc[0];
-    for (int k = 1; k < H * W; k++) {
-      lo = MIN(lo, zc[k]);
-      hi = MAX(hi, zc[k]);
-    }
-    float span = hi > lo ? hi - lo : 1.0f;
-    for (int yy = 0; yy < H; yy++)
-      for (int xx = 0; xx < W; xx++) {
-        float v = (zc[yy * W + xx] - lo) / span;
-        if (rgb)
-          img->data[(size_t)c * H * W + yy * W + xx] = v;
-        else
-          img->data[(size_t)yy * W * C + c * W + xx] = v;
-      }
-  }
-  return img;
 }

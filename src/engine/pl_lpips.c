@@ -1,5 +1,6 @@
 /* LPIPS helpers shared by the CLI and the app (one loader, one distance, one message). */
 #include "pl_lpips.h"
+#include "pl_shim_error.h"
 #include <math.h>
 
 const char *pl_lpips_default_dir(void) {
@@ -17,12 +18,9 @@ PlLpips *pl_lpips_load(const char *bundle_dir, const PlModelParams *params, GErr
   }
   PlLpips *net = NULL;
   PlShimStatus st = pllpips_load(bundle_dir, &lp, &net);
-  if (st != PLSHIM_OK) {
-    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_MODEL,
-                "cannot load the LPIPS network %s: %s: %s (make one with models/export_lpips.py)",
-                bundle_dir, plshim_status_name(st), plshim_last_error());
+  if (!pl_shim_check_load(st, error, " (make one with models/export_lpips.py)",
+                          "cannot load the LPIPS network %s", bundle_dir))
     return NULL;
-  }
   return net;
 }
 
@@ -50,13 +48,7 @@ double pl_lpips_distance(PlLpips *net, const PlImage *a, const PlImage *b, GErro
   PlShimStatus st = pllpips_distance(net, x->data, y->data, 1, x->h, x->w, &d);
   pl_image_free(x);
   pl_image_free(y);
-  if (st != PLSHIM_OK) {
-    g_set_error(error, PL_ENGINE_ERROR,
-                st == PLSHIM_ERR_INVALID_ARGUMENT ? PL_ENGINE_ERROR_INVALID : PL_ENGINE_ERROR_MODEL,
-                "LPIPS: %s: %s", plshim_status_name(st), plshim_last_error());
-    return NAN;
-  }
-  return d;
+  return pl_shim_check(st, error, "LPIPS") ? d : NAN;
 }
 
 const char *pl_lpips_missing_note(void) {

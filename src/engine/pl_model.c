@@ -1,6 +1,7 @@
 /* Model bundle loading: the shim handle, its manifest, the noise schedule and the lock
  * that serialises calls into the (single-threaded) shim handle. */
 #include "pl_model.h"
+#include "pl_shim_error.h"
 #include <string.h>
 
 struct PlModel {
@@ -65,11 +66,8 @@ PlModel *pl_model_load(const char *bundle_dir, const PlModelParams *params, GErr
   lp.compute_double = params->compute_double ? 1 : 0;
   PlShimModel *shim = NULL;
   PlShimStatus st = plshim_model_load(bundle_dir, &lp, &shim);
-  if (st != PLSHIM_OK) {
-    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_MODEL, "cannot load model %s: %s: %s",
-                bundle_dir, plshim_status_name(st), plshim_last_error());
+  if (!pl_shim_check_load(st, error, "", "cannot load model %s", bundle_dir))
     return NULL;
-  }
   const PlShimManifest *mf = plshim_model_manifest(shim);
   if (!check_manifest(mf, bundle_dir, error)) {
     plshim_model_free(shim);

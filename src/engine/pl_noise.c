@@ -1,7 +1,7 @@
-/* Noise streams keyed by (seed, purpose, step, sample): see pl_engine_private.h. Every
+/* Noise streams keyed by (seed, purpose, step, sample): see pl_noise.h. Every
  * purpose is its own pl_rng purpose, so no two purposes (nor the operator's box, mask
  * and measurement noise, which share the seed) ever draw the same stream. */
-#include "pl_engine_private.h"
+#include "pl_noise.h"
 
 void pl_noise_initial(guint64 seed, int sample, float *out, size_t n) {
   PlRng rng;

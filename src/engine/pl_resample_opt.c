@@ -7,7 +7,8 @@
  * PLoRG projects the latent gradient every F-th iteration (iteration % F == 0, as
  * DiffStateGrad's code) onto the subspace of a state latent, one SVD per event; with
  * DiffStateGrad's placement the pixel gradient likewise, onto the subspace of an image. */
-#include "pl_engine_private.h"
+#include "pl_solver.h"
+#include "pl_shim_error.h"
 #include "pl_adamw.h"
 #include <math.h>
 #include <string.h>
@@ -164,7 +165,7 @@ gboolean pl_resample_latent_opt(PlSampler *s, const PlRunParams *p, const float 
     t0 = g_get_monotonic_time();
     PlShimStatus st = plshim_decode_vjp(s->shim, z_out, s->gx, s->batch, NULL, s->gz);
     rep->ms_decoder += pl_ms_since(t0);
-    if (!(ok = pl_shim_check(st, "the decoder VJP", error)))
+    if (!(ok = pl_shim_check(st, error, "the decoder VJP")))
       break;
     for (int b = 0; b < s->batch; b++) {
       if (!ls[b].active)

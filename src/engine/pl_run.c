@@ -1,5 +1,6 @@
 /* Run creation (fresh and branched), lifetime and plain getters. */
 #include "pl_run_private.h"
+#include "pl_noise.h"
 #include <string.h>
 
 static gboolean invalid(GError **error, const char *msg) {

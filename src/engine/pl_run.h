@@ -124,6 +124,14 @@ typedef enum {
 } PlRunState;
 const char *pl_run_state_name(PlRunState s);
 
+/* ReSample's hard data-consistency event at a step (values are written in run records). */
+typedef enum {
+  PL_RESAMPLE_EVENT_NONE = 0,
+  PL_RESAMPLE_EVENT_PIXEL = 1,   /* optimisation in pixel space, then resampling */
+  PL_RESAMPLE_EVENT_LATENT = 2,  /* optimisation in latent space, then resampling */
+  PL_RESAMPLE_EVENT_FINAL = 3,   /* latent optimisation of the final latent */
+} PlResampleEvent;
+
 /* Per-sample numbers of one step. */
 typedef struct {
   double loss_meas;          /* data term as used (plain or squared) */
@@ -151,7 +159,7 @@ typedef struct {
   /* The guided solvers run UNet + decoder (+ autograd) as one shim call, forward and VJP:
    * that time is here, not in ms_unet / ms_decoder (those count UNet-only / decoder-only calls). */
   double ms_guided;
-  int resample_event;        /* ReSample: 0 none, 1 pixel-space, 2 latent-space, 3 final latent opt */
+  PlResampleEvent resample_event; /* ReSample's hard data consistency at this step, if any */
   int opt_iters;             /* ReSample: optimiser iterations of this step's event (max over samples) */
 } PlStepReport;
 

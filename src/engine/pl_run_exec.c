@@ -1,6 +1,7 @@
 /* The step loop: pause/cancel handling, parameter changes, the step under the model
  * lock, divergence detection, history, observers, and the end of the run. */
 #include "pl_run_private.h"
+#include "pl_solver.h"
 #include <math.h>
 #include <string.h>
 
@@ -158,7 +159,8 @@ static PlRunState run_step(PlRun *run, PlSampler *s, int i, float *z, float *z_i
   memcpy(z_in, z, n * sizeof(float));
   gint64 t0 = g_get_monotonic_time();
   pl_model_lock(run->model);
-  gboolean ok = pl_sampler_step(s, &run->live, i, z, z0, rep, error);
+  gboolean ok = pl_sampler_latent_spectrum(s, &run->live, i, z, rep, error) &&
+                pl_solver_ops(run->live.solver)->step(s, &run->live, i, z, z0, rep, error);
   if (ok && preview)
     ok = add_previews(run, s, z_in, z0, rep, error);
   pl_model_unlock(run->model);
@@ -216,6 +218,9 @@ void pl_run_execute_loop(PlRun *run) {
   plshim_set_num_threads(pl_model_threads(run->model));
   PlSampler *s = pl_sampler_new(run->model, run->op, run->y, p, &run->cancel, &error);
   if (s) {
+    const PlSolverOps *ops = pl_solver_ops(p->solver);
+    if (ops->plan)
+      ops->plan(s, p);
     s->noise_tap = run->noise_tap;
     s->noise_tap_data = run->noise_tap_data;
   }

@@ -1,5 +1,6 @@
 /* Kept latents for scrubbing and branching. */
 #include "pl_run_private.h"
+#include "pl_shim_error.h"
 #include <string.h>
 
 void pl_history_entry_free(gpointer p) {
@@ -63,7 +64,7 @@ PlImage *pl_run_history_decode(PlRun *run, int i, int sample, GError **error) {
   plshim_set_num_threads(pl_model_threads(run->model));
   PlShimStatus st = plshim_decode(pl_model_shim(run->model), z0, 1, x);
   pl_model_unlock(run->model);
-  PlImage *img = pl_shim_check(st, "the decoder", error) ? pl_x_to_unit_image(x, n) : NULL;
+  PlImage *img = pl_shim_check(st, error, "the decoder") ? pl_x_to_unit_image(x, n) : NULL;
   g_free(x);
   g_free(z0);
   return img;

@@ -34,31 +34,6 @@
 #define PL_RESAMPLE_STEPS 250
 #define PL_RESAMPLE_DPS_SCALE 0.5
 
-static const char *const solver_names[PL_SOLVER_COUNT] = {"ddim", "ddpm", "dps", "psld", "resample"};
-static const char *const solver_labels[PL_SOLVER_COUNT] = {"DDIM", "DDPM", "Latent-DPS", "PSLD",
-                                                           "ReSample"};
-
-const char *pl_solver_name(PlSolver s) {
-  return (unsigned)s < PL_SOLVER_COUNT ? solver_names[s] : "unknown";
-}
-
-const char *pl_solver_label(PlSolver s) {
-  return (unsigned)s < PL_SOLVER_COUNT ? solver_labels[s] : "unknown";
-}
-
-gboolean pl_solver_from_name(const char *name, PlSolver *out) {
-  if (!name)
-    return FALSE;
-  for (int i = 0; i < PL_SOLVER_COUNT; i++) {
-    if (g_ascii_strcasecmp(name, solver_names[i]) == 0 ||
-        g_ascii_strcasecmp(name, solver_labels[i]) == 0) {
-      *out = (PlSolver)i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 static const char *const resample_svd_names[] = {"paper", "diffstategrad"};
 
 const char *pl_resample_svd_name(PlResampleSvd v) {

@@ -83,7 +83,9 @@ static PlStepReport *read_step(JsonObject *o, guint k, const PlRunRecord *rec, G
   pl_jr_double(&jr, o, "gamma", &r->gamma);
   pl_jr_double(&jr, o, "tau", &r->tau);
   pl_jr_bool(&jr, o, "plorg", &r->plorg);
-  pl_jr_int(&jr, o, "resample_event", &r->resample_event, 0, 3);
+  int event = PL_RESAMPLE_EVENT_NONE;
+  pl_jr_int(&jr, o, "resample_event", &event, PL_RESAMPLE_EVENT_NONE, PL_RESAMPLE_EVENT_FINAL);
+  r->resample_event = (PlResampleEvent)event;
   pl_jr_int(&jr, o, "opt_iters", &r->opt_iters, 0, PL_RUN_MAX_OPT_ITERS);
   for (guint b = 0; b < batch && !jr.error; b++) {
     JsonObject *so = json_array_get_object_element(samples, b);

@@ -1,6 +1,7 @@
 /* Results: decoded images, metrics against the ground truth, and best-of-k selection. */
 #include "pl_run_private.h"
 #include "pl_metrics.h"
+#include "pl_shim_error.h"
 #include <math.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ gboolean pl_run_make_results(PlRun *run, const float *z, GError **error) {
   pl_model_lock(run->model);
   PlShimStatus st = plshim_decode(pl_model_shim(run->model), z, B, x);
   pl_model_unlock(run->model);
-  if (!pl_shim_check(st, "decoding the result", error)) {
+  if (!pl_shim_check(st, error, "decoding the result")) {
     g_free(x);
     return FALSE;
   }

@@ -1,20 +1,5 @@
-/* The sampler: per-run buffers and the step dispatch. Before every step the SVD of each
- * sample's z_t is computed (the report always carries its singular values; PLoRG reuses
- * it), then the solver's step runs. */
-#include "pl_engine_private.h"
-#include <math.h>
-
-gboolean pl_shim_check(PlShimStatus st, const char *what, GError **error) {
-  if (st == PLSHIM_OK)
-    return TRUE;
-  if (st == PLSHIM_ERR_NONFINITE)
-    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED, "%s produced NaN/Inf: %s",
-                what, plshim_last_error());
-  else
-    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_MODEL, "%s failed: %s: %s", what,
-                plshim_status_name(st), plshim_last_error());
-  return FALSE;
-}
+/* The sampler's buffers, its cancel point and its noise draws. */
+#include "pl_sampler.h"
 
 PlSampler *pl_sampler_new(PlModel *model, PlOperator *op, const float *y, const PlRunParams *p,
                           const gint *cancel, GError **error) {
@@ -58,9 +43,7 @@ PlSampler *pl_sampler_new(PlModel *model, PlOperator *op, const float *y, const 
   s->gsample = g_new0(float, s->xlen);
   s->tvec = g_new0(int, B);
   s->abarvec = g_new0(double, B);
-  s->event_kind = g_new0(signed char, p->steps);
-  if (p->solver == PL_SOLVER_RESAMPLE)
-    pl_resample_plan(&p->resample, p->steps, s->event_kind);
+  s->event_kind = g_new0(PlResampleEvent, p->steps);
   return s;
 }
 
@@ -93,56 +76,9 @@ gboolean pl_sampler_cancel_point(const PlSampler *s, GError **error) {
   return FALSE;
 }
 
-/* SVD of every sample's z_t: singular values (always) and ranks (when PLoRG is on). */
-static gboolean latent_spectrum(PlSampler *s, const PlRunParams *p, const float *z,
-                                PlStepReport *rep, GError **error) {
-  gint64 t0 = g_get_monotonic_time();
-  for (int b = 0; b < s->batch; b++) {
-    GError *e = NULL;
-    if (!pl_subspace_compute(s->sub[b], z + (size_t)b * s->zlen, &p->plorg.proj, &e)) {
-      g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_DIVERGED,
-                  "SVD of the latent of sample %d failed: %s", b, e->message);
-      g_error_free(e);
-      return FALSE;
-    }
-    PlSampleStats *st = &rep->sample[b];
-    for (int c = 0; c < s->C; c++) {
-      const double *sv = pl_subspace_singular_values(s->sub[b], c);
-      for (int k = 0; k < s->kmax; k++)
-        st->singular_values[(size_t)c * s->kmax + k] = sv[k];
-      st->ranks[c] = p->plorg.enabled ? pl_subspace_rank(s->sub[b], c) : 0;
-    }
-    double zz = 0.0;
-    const float *zb = z + (size_t)b * s->zlen;
-    for (size_t k = 0; k < s->zlen; k++)
-      zz += (double)zb[k] * zb[k];
-    st->z_norm = sqrt(zz);
-  }
-  rep->ms_projection += pl_ms_since(t0);
-  return TRUE;
-}
-
-gboolean pl_sampler_step(PlSampler *s, const PlRunParams *p, int i, float *z, float *z0_out,
-                         PlStepReport *rep, GError **error) {
-  g_return_val_if_fail(i >= 0 && i < s->steps, FALSE);
-  s->x0_valid = FALSE;
-  rep->index = i;
-  rep->steps = s->steps;
-  rep->t = s->ts[i];
-  if (!latent_spectrum(s, p, z, rep, error))
-    return FALSE;
-  switch (p->solver) {
-  case PL_SOLVER_DDIM:
-  case PL_SOLVER_DDPM:
-    return pl_solver_uncond_step(s, p, i, z, z0_out, rep, error);
-  case PL_SOLVER_DPS:
-    return pl_solver_dps_step(s, p, i, z, z0_out, rep, error);
-  case PL_SOLVER_PSLD:
-    return pl_solver_psld_step(s, p, i, z, z0_out, rep, error);
-  case PL_SOLVER_RESAMPLE:
-    return pl_solver_resample_step(s, p, i, z, z0_out, rep, error);
-  default:
-    g_set_error(error, PL_ENGINE_ERROR, PL_ENGINE_ERROR_INVALID, "unknown solver");
-    return FALSE;
-  }
+void pl_sampler_noise(PlSampler *s, PlNoisePurpose purpose, int i, int b, float *out) {
+  pl_noise_fill(s->seed, purpose, i, b, out, s->zlen);
+  if (s->noise_tap)
+    s->noise_tap(purpose == PL_NOISE_RESAMPLE ? "resample" : "step", i, b, out, s->zlen,
+                 s->noise_tap_data);
 }

@@ -1,7 +1,7 @@
 /* Latent-DPS: z_{t-1} = DDIM(z_t, eps) - zeta * grad_{z_t} ||y - A(D(z0_hat(z_t)))||.
  * The plain norm is DPS's public code (its squared-norm step divided by the norm); the
  * squared norm is offered as the option. zeta is p->omega; PLoRG projects the gradient. */
-#include "pl_engine_private.h"
+#include "pl_solver.h"
 #include <string.h>
 
 gboolean pl_solver_dps_step(PlSampler *s, const PlRunParams *p, int i, float *z,
@@ -9,7 +9,7 @@ gboolean pl_solver_dps_step(PlSampler *s, const PlRunParams *p, int i, float *z,
   size_t n = (size_t)s->batch * s->zlen;
   if (!pl_sampler_guided_forward(s, i, z, rep, error))
     return FALSE;
-  double scale[64];
+  double scale[PL_RUN_MAX_BATCH];
   for (int b = 0; b < s->batch; b++)
     scale[b] = p->omega;
   pl_sampler_data_term(s, s->x0, p->norm, scale, s->gx, rep);

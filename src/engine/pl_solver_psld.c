@@ -10,7 +10,8 @@
  * through (I - M A)^T (not symmetric for M != A^T), and everything else goes back
  * through the decoder and UNet in ONE guided VJP. PLoRG projects the combined gradient.
  * The gluing needs M, so phase retrieval runs PSLD with gamma = 0 only. */
-#include "pl_engine_private.h"
+#include "pl_solver.h"
+#include "pl_shim_error.h"
 #include <math.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static gboolean gluing(PlSampler *s, const PlRunParams *p, PlStepReport *rep, GE
   t0 = g_get_monotonic_time();
   PlShimStatus st = plshim_encode_with_grad(s->shim, s->xa, s->batch, s->e);
   rep->ms_encoder += pl_ms_since(t0);
-  if (!pl_shim_check(st, "the encoder (gluing)", error))
+  if (!pl_shim_check(st, error, "the encoder (gluing)"))
     return FALSE;
 
   /* d = z0 - e;  L = ||d|| -> dL/dz0 = d/||d||, dL/de = -d/||d||;  L = ||d||^2 -> 2d, -2d */
@@ -60,7 +61,7 @@ static gboolean gluing(PlSampler *s, const PlRunParams *p, PlStepReport *rep, GE
   t0 = g_get_monotonic_time();
   st = plshim_encoder_vjp(s->shim, s->zb, s->batch, s->gxg);
   rep->ms_encoder += pl_ms_since(t0);
-  if (!pl_shim_check(st, "the encoder VJP (gluing)", error))
+  if (!pl_shim_check(st, error, "the encoder VJP (gluing)"))
     return FALSE;
 
   t0 = g_get_monotonic_time();
@@ -110,7 +111,7 @@ gboolean pl_solver_psld_step(PlSampler *s, const PlRunParams *p, int i, float *z
   if (p->meas_noise == PL_MEAS_NOISED && pl_operator_noise_std(s->op) > 0.0) {
     noised_data_term(s, p, i, rep);
   } else {
-    double scale[64];
+    double scale[PL_RUN_MAX_BATCH];
     for (int b = 0; b < s->batch; b++)
       scale[b] = p->omega;
     pl_sampler_data_term(s, s->x0, p->norm, scale, s->gx, rep);

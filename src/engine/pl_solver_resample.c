@@ -17,27 +17,31 @@
  * z' and projects the latent optimisation only; DiffStateGrad's code takes the time-travelled
  * latent (its `img` after the time-travel loop, one DDIM update past the latent z0_hat came
  * from) and also projects the pixel optimisation with the SVD of that latent's decoding. */
-#include "pl_engine_private.h"
+#include "pl_solver.h"
 #include <math.h>
 #include <string.h>
 
-void pl_resample_plan(const PlResampleParams *r, int steps, signed char *kind) {
+void pl_resample_plan(const PlResampleParams *r, int steps, PlResampleEvent *kind) {
   int wstart = r->window_start >= 0 ? r->window_start : steps - steps / 3;
   int wend = r->window_end >= 0 ? r->window_end : 1;
   int split = steps / 3;
   int pixel_left = r->pixel_events;
   for (int i = 0; i < steps; i++) {
     int idx = steps - 1 - i; /* the reference counts down */
-    kind[i] = 0;
+    kind[i] = PL_RESAMPLE_EVENT_NONE;
     if (idx <= 0 || idx < wend || idx > wstart || idx % r->event_every != 0)
       continue;
     if (r->pixel_events < 0) {
-      kind[i] = idx >= split ? 1 : 2;
+      kind[i] = idx >= split ? PL_RESAMPLE_EVENT_PIXEL : PL_RESAMPLE_EVENT_LATENT;
     } else {
-      kind[i] = pixel_left > 0 ? 1 : 2;
+      kind[i] = pixel_left > 0 ? PL_RESAMPLE_EVENT_PIXEL : PL_RESAMPLE_EVENT_LATENT;
       pixel_left--;
     }
   }
+}
+
+void pl_solver_resample_plan(PlSampler *s, const PlRunParams *p) {
+  pl_resample_plan(&p->resample, p->steps, s->event_kind);
 }
 
 /* Unconditional DDIM (eta 0) from z (at step i+1) ahead; z0hat from the last UNet call.
@@ -89,7 +93,7 @@ static void stochastic_resample(PlSampler *s, const PlRunParams *p, int i, const
   }
 }
 
-static gboolean event(PlSampler *s, const PlRunParams *p, int i, int kind, float *z,
+static gboolean event(PlSampler *s, const PlRunParams *p, int i, PlResampleEvent kind, float *z,
                       PlStepReport *rep, GError **error) {
   size_t n = (size_t)s->batch * s->zlen;
   gboolean dsg = p->plorg.enabled && p->plorg.resample_svd == PL_RESAMPLE_SVD_DIFFSTATEGRAD;
@@ -99,11 +103,11 @@ static gboolean event(PlSampler *s, const PlRunParams *p, int i, int kind, float
   float *x_tt = NULL;
   int iters = 0;
   gboolean ok = time_travel(s, p, i, x_t, z0hat, z_tt, rep, error);
-  if (ok && kind == 1 && dsg) {
+  if (ok && kind == PL_RESAMPLE_EVENT_PIXEL && dsg) {
     x_tt = g_new(float, (size_t)s->batch * s->xlen);
     ok = pl_sampler_decode(s, z_tt, x_tt, rep, error);
   }
-  if (ok && kind == 1)
+  if (ok && kind == PL_RESAMPLE_EVENT_PIXEL)
     ok = pl_resample_pixel_opt(s, p, z0hat, x_tt, z_opt, &iters, rep, error);
   else if (ok)
     ok = pl_resample_latent_opt(s, p, z0hat, dsg ? z_tt : x_t, z_opt, &iters, rep, error);
@@ -127,7 +131,7 @@ gboolean pl_solver_resample_step(PlSampler *s, const PlRunParams *p, int i, floa
   size_t n = (size_t)s->batch * s->zlen;
   if (!pl_sampler_guided_forward(s, i, z, rep, error))
     return FALSE;
-  double scale[64];
+  double scale[PL_RUN_MAX_BATCH];
   for (int b = 0; b < s->batch; b++)
     scale[b] = p->omega * pl_sampler_abar(s, i);
   pl_sampler_data_term(s, s->x0, p->norm, scale, s->gx, rep);
@@ -143,15 +147,15 @@ gboolean pl_solver_resample_step(PlSampler *s, const PlRunParams *p, int i, floa
     z[k] = s->za[k] - s->gz[k];
   rep->ms_other += pl_ms_since(t0);
 
-  int kind = s->event_kind[i];
-  if (kind && !event(s, p, i, kind, z, rep, error))
+  PlResampleEvent kind = s->event_kind[i];
+  if (kind != PL_RESAMPLE_EVENT_NONE && !event(s, p, i, kind, z, rep, error))
     return FALSE;
   if (i == s->steps - 1 && p->resample.final_opt) {
     float *z_in = g_memdup2(z, n * sizeof(float));
     int iters = 0;
     gboolean ok = pl_resample_latent_opt(s, p, z_in, z_in, z, &iters, rep, error);
     g_free(z_in);
-    rep->resample_event = 3;
+    rep->resample_event = PL_RESAMPLE_EVENT_FINAL;
     rep->opt_iters = iters;
     if (!ok)
       return FALSE;

@@ -2,7 +2,7 @@
  * the model works, and the reference point for the guided solvers' residuals.
  * DDPM with fewer than T steps runs DDIM with eta = 1, which is ancestral sampling on
  * the respaced schedule (beta'_i = 1 - abar_i / abar_{i-1}). */
-#include "pl_engine_private.h"
+#include "pl_solver.h"
 #include <string.h>
 
 gboolean pl_solver_uncond_step(PlSampler *s, const PlRunParams *p, int i, float *z,

@@ -1,4 +1,5 @@
-/* Step reports: allocation, deep copy, free. Plain data so observers can keep copies. */
+/* Step reports: allocation, deep copy, free, and the images they carry. Plain data so
+ * observers can keep copies. */
 #include "pl_engine_private.h"
 #include <math.h>
 #include <string.h>
@@ -75,4 +76,36 @@ void pl_step_report_free(PlStepReport *r) {
   g_free(r->sample);
   pl_step_report_drop_images(r);
   g_free(r);
+}
+
+PlImage *pl_x_to_unit_image(const float *x, int n) {
+  PlImage *img = pl_image_new(3, n, n);
+  memcpy(img->data, x, pl_image_len(img) * sizeof(float));
+  pl_image_to_unit_range(img);
+  pl_image_clamp(img, 0.0f, 1.0f);
+  return img;
+}
+
+PlImage *pl_latent_to_image(const float *z, int C, int H, int W) {
+  /* three channels show as RGB; other counts as grey tiles side by side */
+  gboolean rgb = (C == 3);
+  PlImage *img = rgb ? pl_image_new(3, H, W) : pl_image_new(1, H, W * C);
+  for (int c = 0; c < C; c++) {
+    const float *zc = z + (size_t)c * H * W;
+    float lo = zc[0], hi = zc[0];
+    for (int k = 1; k < H * W; k++) {
+      lo = MIN(lo, zc[k]);
+      hi = MAX(hi, zc[k]);
+    }
+    float span = hi > lo ? hi - lo : 1.0f;
+    for (int yy = 0; yy < H; yy++)
+      for (int xx = 0; xx < W; xx++) {
+        float v = (zc[yy * W + xx] - lo) / span;
+        if (rgb)
+          img->data[(size_t)c * H * W + yy * W + xx] = v;
+        else
+          img->data[(size_t)yy * W * C + c * W + xx] = v;
+      }
+  }
+  return img;
 }

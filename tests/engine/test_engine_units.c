@@ -1,6 +1,6 @@
 /* Engine pieces that need no model: AdamW, ReSample's event plan, noise streams,
  * parameter validation and names. */
-#include "pl_engine_private.h"
+#include "pl_solver.h"
 #include "pl_adamw.h"
 #include <math.h>
 #include <string.h>
@@ -40,7 +40,7 @@ static void test_adamw_converges(void) {
 static void test_resample_plan_reference(void) {
   PlRunParams p;
   pl_run_params_init(&p, PL_SOLVER_RESAMPLE);
-  signed char kind[500];
+  PlResampleEvent kind[500];
   pl_resample_plan(&p.resample, 500, kind);
   int pixel = 0, latent = 0, first = -1, last = -1;
   for (int i = 0; i < 500; i++) {
@@ -48,9 +48,9 @@ static void test_resample_plan_reference(void) {
       continue;
     int idx = 499 - i;
     g_assert_cmpint(idx % 10, ==, 0);
-    g_assert_cmpint(kind[i], ==, idx >= 166 ? 1 : 2);
-    pixel += kind[i] == 1;
-    latent += kind[i] == 2;
+    g_assert_cmpint(kind[i], ==, idx >= 166 ? PL_RESAMPLE_EVENT_PIXEL : PL_RESAMPLE_EVENT_LATENT);
+    pixel += kind[i] == PL_RESAMPLE_EVENT_PIXEL;
+    latent += kind[i] == PL_RESAMPLE_EVENT_LATENT;
     if (first < 0) first = idx;
     last = idx;
   }
@@ -66,7 +66,7 @@ static void test_resample_plan_reference(void) {
   int n = 0;
   for (int i = 0; i < 500; i++)
     if (kind[i]) {
-      g_assert_cmpint(kind[i], ==, n < 2 ? 1 : 2);
+      g_assert_cmpint(kind[i], ==, n < 2 ? PL_RESAMPLE_EVENT_PIXEL : PL_RESAMPLE_EVENT_LATENT);
       n++;
     }
   g_assert_cmpint(n, ==, 9);

@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pl_engine_private.h"
+#include "pl_noise.h"
+#include "pl_run.h"
 #include "parity_util.h"
 
 static gboolean apply_option(PlRunParams *p, const char *kv, GError **error) {
